@@ -1,0 +1,78 @@
+// @ts-check
+// Lint, including the layering rule of ../shared/DESIGN.md:
+//   shared <- engine <- (journal) <- app / cli;  renderer sees only shared;  backend sees only shared;
+//   nothing imports `electron` outside src/main/app;  better-sqlite3 only in src/main/journal.
+// The rule is tested by test/lint/layering.test.ts, so it cannot silently stop firing.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import { importX } from 'eslint-plugin-import-x';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+
+/** @param {string} target @param {string[]} from @param {string} message */
+const zone = (target, from, message) => ({ target, from, message });
+
+const layering = [
+  zone('./src/shared', ['./src/main', './src/renderer', './backend'], 'src/shared is pure and imports nothing else of ours.'),
+  zone('./src/main/engine', ['./src/main/app', './src/main/cli', './src/main/journal', './src/renderer', './backend'],
+    'the engine sees only src/shared and itself; implementations are wired in the composition roots (cli, app).'),
+  zone('./src/main/journal', ['./src/main/app', './src/main/cli', './src/renderer', './backend'],
+    'the journal implements engine ports; it must not depend on the app, CLI, renderer or backend.'),
+  zone('./src/main/cli', ['./src/main/app', './src/renderer', './backend'], 'the CLI must not depend on the Electron app, renderer or backend.'),
+  zone('./src/renderer', ['./src/main', './backend'], 'the renderer reaches main only through the IPC contract in src/shared.'),
+  zone('./backend', ['./src/main', './src/renderer'], 'the backend sees only src/shared.'),
+];
+
+const electronMessage = 'Only src/main/app may import electron (keep Electron glue thin).';
+const sqliteMessage = 'Only src/main/journal may use better-sqlite3.';
+const electronBan = { group: ['electron', 'electron/*'], message: electronMessage };
+const sqliteBan = { group: ['better-sqlite3', 'better-sqlite3/*'], message: sqliteMessage };
+const reactBan = { group: ['react', 'react/*', 'react-dom', 'react-dom/*'], message: 'src/shared is UI-free.' };
+// no-restricted-imports sees static imports only; a dynamic import('electron') is caught here.
+const dynamicElectron = {
+  selector: "ImportExpression[source.value=/^electron(\\/|$)/]",
+  message: electronMessage,
+};
+/** @param {object[]} patterns */
+const restrict = (...patterns) => ['error', { patterns }];
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'dist/**', 'coverage/**', 'test/lint/fixtures/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', URL: 'readonly', AbortController: 'readonly', AbortSignal: 'readonly' } },
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })],
+    },
+    rules: {
+      // basePath: zones are resolved from this file's folder, not from wherever ESLint was started.
+      'import-x/no-restricted-paths': ['error', { zones: layering, basePath: import.meta.dirname }],
+      'import-x/no-unresolved': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-restricted-imports': restrict(electronBan, sqliteBan),
+      'no-restricted-syntax': ['error', dynamicElectron],
+    },
+  },
+  {
+    files: ['src/**/*.ts', 'src/**/*.tsx', 'backend/**/*.ts'],
+    rules: { 'import-x/no-default-export': 'error' },
+  },
+  {
+    files: ['src/shared/**'],
+    rules: {
+      'no-restricted-imports': restrict(electronBan, sqliteBan, reactBan),
+      // Catches `fs` as well as `node:fs`.
+      'import-x/no-nodejs-modules': 'error',
+    },
+  },
+  {
+    files: ['src/main/app/**'],
+    rules: { 'no-restricted-imports': restrict(sqliteBan), 'no-restricted-syntax': 'off' },
+  },
+  {
+    files: ['src/main/journal/**', 'test/**'],
+    rules: { 'no-restricted-imports': restrict(electronBan) },
+  },
+);

@@ -1,0 +1,77 @@
+/** Parsing and checking of CLI option values; every failure is a UsageError (exit code 2). */
+import { DocksideError } from '../../shared/errors.js';
+import { MiB, S3_LIMITS } from '../../shared/part-planner.js';
+import { parseRate, parseSize, UnitParseError } from '../../shared/units.js';
+
+/** Bad input to the CLI: reported with exit code 2, before anything is changed. */
+export class UsageError extends DocksideError {
+  override readonly name = 'UsageError';
+  constructor(message: string) {
+    super('INVALID_INPUT', message);
+  }
+}
+
+/** A part size: a whole number of MiB within S3's limits. */
+export function partSizeOption(value: string): number {
+  const bytes = unit(() => parseSize(value));
+  if (bytes % MiB !== 0 || bytes < S3_LIMITS.minPartSize || bytes > S3_LIMITS.maxPartSize) {
+    throw new UsageError(`--part-size ${value}: use a whole number of MiB from 5MiB to 5GiB, such as 16MiB or 64M.`);
+  }
+  return bytes;
+}
+
+/** A bandwidth cap in bytes per second. */
+export function rateOption(value: string): number {
+  return unit(() => parseRate(value));
+}
+
+/** A whole number within [min, max]. */
+export function intOption(name: string, min: number, max: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new UsageError(`${name} ${value}: use a whole number from ${min} to ${max}.`);
+    }
+    return n;
+  };
+}
+
+/** An http(s) endpoint URL without credentials in it. */
+export function endpointOption(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`--endpoint ${value}: not a URL. Use the form https://s3.example.com or http://127.0.0.1:5000.`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`--endpoint ${value}: use an http:// or https:// URL.`);
+  }
+  if (url.username || url.password) {
+    throw new UsageError('--endpoint must not contain a user name or password; use AWS credentials instead.');
+  }
+  return url.toString().replace(/\/$/, '');
+}
+
+/** A point in time: ISO 8601, or a span back from now such as 30m, 2h, 7d. */
+export function timeOption(name: string, now: () => number = Date.now): (value: string) => number {
+  return (value) => {
+    const span = /^(\d+)\s*(s|m|h|d)$/.exec(value.trim());
+    if (span) {
+      const unitMs = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[span[2] as 's' | 'm' | 'h' | 'd'];
+      return now() - Number(span[1]) * unitMs;
+    }
+    const at = Date.parse(value);
+    if (Number.isNaN(at)) throw new UsageError(`${name} ${value}: use a date such as 2026-11-23T09:00 or a span such as 30m, 2h, 7d.`);
+    return at;
+  };
+}
+
+function unit<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof UnitParseError) throw new UsageError(error.message);
+    throw error;
+  }
+}

@@ -1,0 +1,44 @@
+/** `dockside ls`: the transfers in the journal. */
+import type { Command } from 'commander';
+import { formatBytes, formatPercent } from '../../../shared/units.js';
+import { openJournal } from '../compose.js';
+import { EXIT, type ExitCode } from '../exit-codes.js';
+import { globalHome } from './shared-options.js';
+
+export function registerLs(program: Command, setExit: (code: ExitCode) => void): void {
+  program
+    .command('ls')
+    .description('list transfers with their state and progress')
+    .option('--json', 'one JSON array of transfers')
+    .action((flags: { json?: boolean }) => {
+      const journal = openJournal(globalHome(program));
+      try {
+        const records = journal.listTransfers();
+        if (flags.json) {
+          process.stdout.write(`${JSON.stringify(records, null, 2)}\n`);
+        } else if (records.length === 0) {
+          process.stdout.write('No transfers yet. Start one with `dockside upload FILE --bucket BUCKET`.\n');
+        } else {
+          const rows = records.map((r) => [
+            r.id,
+            r.state + (r.errorCode ? ` (${r.errorCode})` : ''),
+            formatPercent(r.bytesDone, r.fileSize),
+            formatBytes(r.fileSize),
+            new Date(r.updatedAt).toISOString().replace('T', ' ').slice(0, 19),
+            `${r.filePath} → s3://${r.target.bucket}/${r.target.key}`,
+          ]);
+          process.stdout.write(table(['ID', 'STATE', 'DONE', 'SIZE', 'UPDATED (UTC)', 'FILE → DESTINATION'], rows));
+        }
+        setExit(EXIT.OK);
+      } finally {
+        journal.close();
+      }
+    });
+}
+
+/** Left-aligned columns; the last column is not padded. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
+  return `${[header, ...rows].map(line).join('\n')}\n`;
+}

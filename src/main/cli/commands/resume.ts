@@ -1,0 +1,45 @@
+/** `dockside resume [ID | --all]`: continue unfinished transfers from the journal. */
+import type { Command } from 'commander';
+import { isUnfinished } from '../../../shared/transfer-model.js';
+import { UsageError } from '../cli-options.js';
+import { openEngine } from '../compose.js';
+import { EXIT, type ExitCode } from '../exit-codes.js';
+import { createProgressView } from '../progress-view.js';
+import { runTransfers } from '../run-transfers.js';
+import { engineSettings } from './upload.js';
+import { addEngineOptions, globalHome, outputMode, type EngineFlags } from './shared-options.js';
+
+interface ResumeFlags extends EngineFlags {
+  all?: boolean;
+}
+
+export function registerResume(program: Command, setExit: (code: ExitCode) => void): void {
+  const command = program
+    .command('resume')
+    .description('resume unfinished transfers (interrupted, paused or failed) where they stopped')
+    .argument('[ids...]', 'transfer ids (see `dockside ls`)')
+    .option('-a, --all', 'resume every unfinished transfer');
+  addEngineOptions(command).action(async (ids: string[], flags: ResumeFlags) => {
+    if (ids.length === 0 && !flags.all) throw new UsageError('Name the transfers to resume, or use --all. `dockside ls` lists them.');
+    if (ids.length > 0 && flags.all) throw new UsageError('Give transfer ids or --all, not both.');
+    const engine = openEngine({ home: globalHome(program), ...engineSettings(flags) });
+    try {
+      const records = flags.all
+        ? engine.manager.list().filter((r) => isUnfinished(r.state))
+        : ids.map((id) => {
+            const record = engine.manager.get(id);
+            if (!record) throw new UsageError(`No transfer ${id}. \`dockside ls\` lists them.`);
+            if (!isUnfinished(record.state)) throw new UsageError(`Transfer ${id} is ${record.state}; there is nothing to resume.`);
+            return record;
+          });
+      if (records.length === 0) {
+        process.stderr.write('Nothing to resume: every transfer is completed or cancelled.\n');
+        setExit(EXIT.OK);
+        return;
+      }
+      setExit(await runTransfers(engine, records, createProgressView(outputMode(flags))));
+    } finally {
+      await engine.close();
+    }
+  });
+}

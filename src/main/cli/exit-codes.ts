@@ -1,0 +1,20 @@
+/** The `dockside` command's exit codes (documented in the README and `dockside --help`). */
+export const EXIT = Object.freeze({
+  /** Every object is complete. */
+  OK: 0,
+  /** A transfer failed permanently (or a command could not do its work); the message says why. */
+  FAILED: 1,
+  /** Bad input: unknown flag, missing file, a size that is not a size. Nothing was changed. */
+  USAGE: 2,
+  /** Interrupted (Ctrl-C, SIGTERM) or paused: the journal is consistent; `dockside resume` continues. */
+  INTERRUPTED: 75,
+});
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+export const EXIT_CODES_HELP = `
+Exit codes:
+  0   every object is complete
+  1   a transfer failed permanently, or the command could not do its work (see the message)
+  2   bad input (unknown option, missing file, invalid size); nothing was changed
+  75  interrupted or paused (Ctrl-C, SIGTERM); run \`dockside resume\` to continue`;

@@ -1,0 +1,69 @@
+/**
+ * The `dockside` command: the upload engine without a window, for scripts and support desks.
+ * Exit codes are in exit-codes.ts and the README.
+ */
+import { Command, CommanderError } from 'commander';
+import { DocksideError } from '../../shared/errors.js';
+import { UsageError } from './cli-options.js';
+import { registerCancel } from './commands/cancel.js';
+import { registerLog } from './commands/log.js';
+import { registerLs } from './commands/ls.js';
+import { registerResume } from './commands/resume.js';
+import { registerUpload } from './commands/upload.js';
+import { EXIT, EXIT_CODES_HELP, type ExitCode } from './exit-codes.js';
+
+/** Runs the CLI with `argv` (user arguments only) and resolves with the exit code. */
+export async function runCli(argv: readonly string[]): Promise<ExitCode> {
+  let exitCode: ExitCode = EXIT.OK;
+  const setExit = (code: ExitCode) => {
+    exitCode = code;
+  };
+  const program = new Command('dockside')
+    .description('Upload very large files to S3: in parts, several at once, resumable after any interruption.')
+    .version('0.1.0')
+    .option('--home <dir>', 'folder for the journal (default: $DOCKSIDE_HOME, else the per-user data folder)')
+    .addHelpText('after', EXIT_CODES_HELP)
+    .showHelpAfterError('(run `dockside --help` for usage)')
+    .exitOverride();
+  registerUpload(program, setExit);
+  registerResume(program, setExit);
+  registerLs(program, setExit);
+  registerLog(program, setExit);
+  registerCancel(program, setExit);
+  for (const command of program.commands) command.exitOverride();
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    return report(error);
+  }
+}
+
+function report(error: unknown): ExitCode {
+  if (error instanceof CommanderError) {
+    // Help and version are not errors; commander already printed what went wrong otherwise.
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.OK;
+    return EXIT.USAGE;
+  }
+  if (error instanceof UsageError) {
+    process.stderr.write(`dockside: ${error.message}\n`);
+    return EXIT.USAGE;
+  }
+  if (error instanceof DocksideError) {
+    process.stderr.write(`dockside: ${error.message}\n`);
+    return EXIT.FAILED;
+  }
+  process.stderr.write(`dockside: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
+  return EXIT.FAILED;
+}
+
+// The SDK warns on every run that releases after January 2027 need Node 22; users of the CLI
+// cannot act on that (it is ours to plan, see the README), so keep their terminal clean.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const isEntry = process.argv[1] !== undefined && /[\\/]main\.(ts|js)$/.test(process.argv[1]);
+if (isEntry) {
+  const code = await runCli(process.argv.slice(2));
+  process.exitCode = code;
+}

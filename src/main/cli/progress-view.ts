@@ -1,0 +1,179 @@
+/**
+ * How the CLI shows transfers: a live bar per file on a terminal, a line every few seconds when
+ * output is piped, or JSON lines for scripts (--json). Progress goes to stderr in the human
+ * modes so stdout carries only results.
+ */
+import cliProgress from 'cli-progress';
+import type { CompletedUpload, TransferLogEntry, TransferProgress, TransferRecord } from '../../shared/transfer-model.js';
+import { formatBytes, formatEta, formatPercent, formatRate } from '../../shared/units.js';
+import type { ErrorInfo } from '../../shared/errors.js';
+
+export type OutputMode = 'tty' | 'plain' | 'json';
+
+export interface ProgressView {
+  added(record: TransferRecord): void;
+  progress(p: TransferProgress): void;
+  log(entry: TransferLogEntry): void;
+  completed(record: TransferRecord, result: CompletedUpload): void;
+  failed(record: TransferRecord, error: ErrorInfo): void;
+  interrupted(record: TransferRecord): void;
+  stop(): void;
+}
+
+/** Picks the view for the output mode. */
+export function createProgressView(mode: OutputMode, out: NodeJS.WriteStream = process.stdout, err: NodeJS.WriteStream = process.stderr): ProgressView {
+  switch (mode) {
+    case 'json':
+      return new JsonView(out);
+    case 'tty':
+      return new BarView(out, err);
+    case 'plain':
+      return new PlainView(out, err);
+  }
+}
+
+function label(record: TransferRecord): string {
+  const name = record.filePath.split(/[\\/]/).pop() ?? record.filePath;
+  return name.length > 28 ? `${name.slice(0, 27)}…` : name;
+}
+
+function summary(p: TransferProgress): string {
+  return `${formatPercent(p.bytesDone, p.bytesTotal)}  ${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)}  ${formatRate(p.bytesPerSecond)}  ${formatEta(p.etaSeconds)}`;
+}
+
+function doneLine(record: TransferRecord, result: CompletedUpload): string {
+  return `✓ ${record.filePath} → s3://${result.bucket}/${result.key} (${formatBytes(result.size)}, CRC32 ${result.checksum})`;
+}
+
+function resumeHint(record: TransferRecord): string {
+  return `  resume with: dockside resume ${record.id}`;
+}
+
+class JsonView implements ProgressView {
+  constructor(private readonly out: NodeJS.WriteStream) {}
+  private write(value: unknown): void {
+    this.out.write(`${JSON.stringify(value)}\n`);
+  }
+  added(record: TransferRecord): void {
+    this.write({ type: 'transfer', transferId: record.id, file: record.filePath, bucket: record.target.bucket, key: record.target.key, size: record.fileSize, partSize: record.partSize, partCount: record.partCount });
+  }
+  progress(p: TransferProgress): void {
+    this.write({ type: 'progress', ...p });
+  }
+  log(entry: TransferLogEntry): void {
+    const { type: event, ...rest } = entry;
+    if (entry.level === 'warn' || entry.level === 'error') this.write({ type: 'log', event, ...rest });
+  }
+  completed(record: TransferRecord, result: CompletedUpload): void {
+    this.write({ type: 'result', status: 'completed', file: record.filePath, ...result });
+  }
+  failed(record: TransferRecord, error: ErrorInfo): void {
+    this.write({ type: 'result', status: 'failed', transferId: record.id, file: record.filePath, bucket: record.target.bucket, key: record.target.key, error });
+  }
+  interrupted(record: TransferRecord): void {
+    this.write({ type: 'result', status: 'paused', transferId: record.id, file: record.filePath, bucket: record.target.bucket, key: record.target.key });
+  }
+  stop(): void {}
+}
+
+class BarView implements ProgressView {
+  private readonly bars = new Map<string, cliProgress.SingleBar>();
+  private readonly multibar: cliProgress.MultiBar;
+  constructor(
+    private readonly out: NodeJS.WriteStream,
+    err: NodeJS.WriteStream,
+  ) {
+    this.multibar = new cliProgress.MultiBar(
+      {
+        stream: err,
+        format: ' {name} |{bar}| {pct}  {done} of {total}  {speed}  {eta}',
+        barsize: 24,
+        hideCursor: true,
+        clearOnComplete: false,
+        stopOnComplete: false,
+        fps: 5,
+        autopadding: true,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+  }
+  added(record: TransferRecord): void {
+    this.bars.set(
+      record.id,
+      this.multibar.create(Math.max(1, record.fileSize), record.bytesDone, {
+        name: label(record).padEnd(28),
+        pct: formatPercent(record.bytesDone, record.fileSize),
+        done: formatBytes(record.bytesDone),
+        total: formatBytes(record.fileSize),
+        speed: '',
+        eta: 'starting…',
+      }),
+    );
+  }
+  progress(p: TransferProgress): void {
+    this.bars.get(p.transferId)?.update(p.bytesDone, {
+      pct: formatPercent(p.bytesDone, p.bytesTotal),
+      done: formatBytes(p.bytesDone),
+      total: formatBytes(p.bytesTotal),
+      speed: formatRate(p.bytesPerSecond),
+      eta: p.state === 'completing' ? 'completing…' : formatEta(p.etaSeconds),
+    });
+  }
+  log(entry: TransferLogEntry): void {
+    if (entry.level === 'warn' || entry.level === 'error') this.multibar.log(`${entry.level === 'error' ? '✗' : '!'} ${entry.message}\n`);
+  }
+  completed(record: TransferRecord, result: CompletedUpload): void {
+    this.bars.get(record.id)?.update(Math.max(1, record.fileSize), { pct: '100.0 %', done: formatBytes(record.fileSize), eta: 'done', speed: '' });
+    this.after(`${doneLine(record, result)}\n`);
+  }
+  failed(record: TransferRecord, error: ErrorInfo): void {
+    this.bars.get(record.id)?.update({ eta: 'failed' });
+    this.after(`✗ ${record.filePath}: ${error.message}\n${resumeHint(record)}\n`);
+  }
+  interrupted(record: TransferRecord): void {
+    this.bars.get(record.id)?.update({ eta: 'paused' });
+    this.after(`‖ ${record.filePath}: paused\n${resumeHint(record)}\n`);
+  }
+  private readonly pending: string[] = [];
+  private after(line: string): void {
+    this.pending.push(line);
+  }
+  stop(): void {
+    this.multibar.stop();
+    for (const line of this.pending.splice(0)) this.out.write(line);
+  }
+}
+
+class PlainView implements ProgressView {
+  private readonly lastPrinted = new Map<string, number>();
+  private readonly records = new Map<string, TransferRecord>();
+  constructor(
+    private readonly out: NodeJS.WriteStream,
+    private readonly err: NodeJS.WriteStream,
+    private readonly everyMs = 5_000,
+  ) {}
+  added(record: TransferRecord): void {
+    this.records.set(record.id, record);
+    this.err.write(`${record.filePath} → s3://${record.target.bucket}/${record.target.key} (${formatBytes(record.fileSize)}, ${record.partCount} parts) [${record.id}]\n`);
+  }
+  progress(p: TransferProgress): void {
+    const now = Date.now();
+    if (now - (this.lastPrinted.get(p.transferId) ?? 0) < this.everyMs) return;
+    this.lastPrinted.set(p.transferId, now);
+    const record = this.records.get(p.transferId);
+    this.err.write(`${record ? label(record) : p.transferId}: ${summary(p)}\n`);
+  }
+  log(entry: TransferLogEntry): void {
+    if (entry.level === 'warn' || entry.level === 'error') this.err.write(`${entry.level}: ${entry.message}\n`);
+  }
+  completed(record: TransferRecord, result: CompletedUpload): void {
+    this.out.write(`${doneLine(record, result)}\n`);
+  }
+  failed(record: TransferRecord, error: ErrorInfo): void {
+    this.out.write(`✗ ${record.filePath}: ${error.message}\n${resumeHint(record)}\n`);
+  }
+  interrupted(record: TransferRecord): void {
+    this.out.write(`‖ ${record.filePath}: paused\n${resumeHint(record)}\n`);
+  }
+  stop(): void {}
+}

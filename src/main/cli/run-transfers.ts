@@ -1,0 +1,58 @@
+/**
+ * Runs transfers to the end for `upload` and `resume`: renders progress, turns Ctrl-C and
+ * SIGTERM into a clean pause (journal consistent, exit 75), and picks the exit code.
+ */
+import type { TransferRecord } from '../../shared/transfer-model.js';
+import type { RunOutcome } from '../engine/index.js';
+import type { Engine } from './compose.js';
+import { EXIT, type ExitCode } from './exit-codes.js';
+import type { ProgressView } from './progress-view.js';
+
+export async function runTransfers(engine: Engine, records: readonly TransferRecord[], view: ProgressView): Promise<ExitCode> {
+  const { manager } = engine;
+  const unsubscribe = [manager.on('progress', (p) => view.progress(p)), manager.on('log', (entry) => view.log(entry))];
+  let interrupted = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) {
+      // Second Ctrl-C: leave now. SQLite's journal is consistent at every commit.
+      process.exit(EXIT.INTERRUPTED);
+    }
+    interrupted = true;
+    process.stderr.write(`\n${signal}: pausing (press Ctrl-C again to quit at once)…\n`);
+    void manager.pauseAll('shutdown');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const outcomes = await Promise.all(
+      records.map(async (record) => {
+        view.added(record);
+        const done = manager.waitFor(record.id);
+        manager.start(record.id);
+        const outcome = await done;
+        render(view, manager.get(record.id) ?? record, outcome);
+        return outcome;
+      }),
+    );
+    view.stop();
+    if (outcomes.some((o) => o.kind === 'failed')) return EXIT.FAILED;
+    if (outcomes.some((o) => o.kind !== 'completed')) return EXIT.INTERRUPTED;
+    return EXIT.OK;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    for (const off of unsubscribe) off();
+  }
+}
+
+function render(view: ProgressView, record: TransferRecord, outcome: RunOutcome): void {
+  switch (outcome.kind) {
+    case 'completed':
+      return view.completed(record, outcome.result);
+    case 'failed':
+      return view.failed(record, outcome.error);
+    case 'paused':
+    case 'cancelled':
+      return view.interrupted(record);
+  }
+}

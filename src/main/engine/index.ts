@@ -1,0 +1,11 @@
+/** The upload engine's public surface. */
+export * from './ports.js';
+export { TransferManager, isOwnerAlive, type AddTransferRequest, type EngineEvents, type TransferManagerOptions } from './transfer-manager.js';
+export { StopRequest, TRANSFER_ID_METADATA, type RunOutcome, type StopReason } from './transfer-runner.js';
+export { S3ObjectStore, type S3ObjectStoreOptions } from './s3-object-store.js';
+export { NodeFileSource } from './node-file-source.js';
+export { awsDefaultCredentials, RefreshingCredentialProvider, StaticCredentialProvider } from './credentials.js';
+export { systemClock } from './system-clock.js';
+export { classifyError, backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './retry.js';
+export { dataDir, journalPath } from './data-dir.js';
+export { crc32Of, crc32ToBase64, crc32FromBase64, crc32Combine, crc32OfParts } from './crc32.js';

@@ -1,0 +1,168 @@
+/**
+ * Retry policy: what is worth retrying (classifyError) and how long to wait (backoffDelay).
+ * Everything the engine catches goes through classifyError, so there is one table of error
+ * kinds; the retry loop looks at `retryable` alone.
+ */
+import { DocksideError, type ErrorCode } from '../../shared/errors.js';
+import type { Clock } from './ports.js';
+
+interface S3Like {
+  name?: string;
+  code?: string;
+  message?: string;
+  $metadata?: { httpStatusCode?: number };
+  $fault?: 'client' | 'server';
+}
+
+// S3 error codes by what they mean for a transfer.
+const S3_CODES: Readonly<Record<string, ErrorCode>> = {
+  SlowDown: 'THROTTLED',
+  Throttling: 'THROTTLED',
+  ThrottlingException: 'THROTTLED',
+  TooManyRequestsException: 'THROTTLED',
+  RequestLimitExceeded: 'THROTTLED',
+  RequestTimeout: 'TIMEOUT',
+  RequestTimeoutException: 'TIMEOUT',
+  InternalError: 'SERVICE_UNAVAILABLE',
+  ServiceUnavailable: 'SERVICE_UNAVAILABLE',
+  ServiceUnavailableException: 'SERVICE_UNAVAILABLE',
+  ExpiredToken: 'CREDENTIALS_EXPIRED',
+  ExpiredTokenException: 'CREDENTIALS_EXPIRED',
+  TokenRefreshRequired: 'CREDENTIALS_EXPIRED',
+  RequestExpired: 'CREDENTIALS_EXPIRED',
+  RequestTimeTooSkewed: 'CLOCK_SKEW',
+  BadDigest: 'CHECKSUM_MISMATCH',
+  InvalidDigest: 'CHECKSUM_MISMATCH',
+  XAmzContentChecksumMismatch: 'CHECKSUM_MISMATCH',
+  NoSuchUpload: 'UPLOAD_NOT_FOUND',
+  InvalidPart: 'PART_MISMATCH',
+  InvalidPartOrder: 'PART_MISMATCH',
+  AccessDenied: 'ACCESS_DENIED',
+  AllAccessDisabled: 'ACCESS_DENIED',
+  InvalidAccessKeyId: 'ACCESS_DENIED',
+  SignatureDoesNotMatch: 'ACCESS_DENIED',
+  InvalidToken: 'ACCESS_DENIED',
+  AccountProblem: 'ACCESS_DENIED',
+  KMS_AccessDenied: 'ACCESS_DENIED',
+  NoSuchBucket: 'BUCKET_NOT_FOUND',
+  InvalidBucketName: 'BUCKET_NOT_FOUND',
+  InvalidArgument: 'INVALID_REQUEST',
+  InvalidRequest: 'INVALID_REQUEST',
+  EntityTooSmall: 'INVALID_REQUEST',
+  EntityTooLarge: 'INVALID_REQUEST',
+  MalformedXML: 'INVALID_REQUEST',
+  KeyTooLongError: 'INVALID_REQUEST',
+};
+
+// Socket and DNS failures: the network, not the request, is at fault.
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'ETIMEDOUT',
+  'ESOCKETTIMEDOUT',
+  'ERR_STREAM_PREMATURE_CLOSE',
+  'UND_ERR_SOCKET',
+  'ERR_SOCKET_CONNECTION_TIMEOUT',
+]);
+
+const ADVICE: Partial<Record<ErrorCode, string>> = {
+  ACCESS_DENIED: 'Check that your credentials may write to this bucket and key (and use its KMS key).',
+  BUCKET_NOT_FOUND: 'Check the bucket name and region, or ask IT whether the bucket exists.',
+  CREDENTIALS_MISSING:
+    'Set AWS credentials (AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) and run `dockside resume`.',
+  INVALID_REQUEST: 'The server refused the request as invalid; check the endpoint, bucket and key.',
+};
+
+/** Maps anything thrown by the store, the network or the file system to a typed DocksideError. */
+export function classifyError(error: unknown): DocksideError {
+  if (error instanceof DocksideError) return error;
+  const e = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as S3Like;
+  const status = e.$metadata?.httpStatusCode;
+  const name = e.name ?? '';
+  const code = e.code ?? '';
+  const detail = e.message && e.message !== name ? `${name}: ${e.message}` : name || e.message || 'unknown error';
+
+  const s3Code = S3_CODES[name] ?? S3_CODES[code];
+  if (s3Code) return make(s3Code, describe(s3Code, detail, status), error);
+
+  if (name === 'CredentialsProviderError') {
+    return make('CREDENTIALS_MISSING', `No AWS credentials could be found (${e.message ?? name}).`, error);
+  }
+  // Before the timeout check: the SDK names resets 'TimeoutError' too, with code ECONNRESET.
+  if (NETWORK_CODES.has(code) || /socket hang up|ECONNRESET|EPIPE|network/i.test(e.message ?? '')) {
+    return make('NETWORK', `Network error: ${detail}`, error);
+  }
+  if (name === 'TimeoutError' || /timed out|timeout/i.test(e.message ?? '')) {
+    return make('STALLED', `The connection stalled (no data moved for too long): ${detail}`, error);
+  }
+  if (status !== undefined) {
+    if (status === 429) return make('THROTTLED', describe('THROTTLED', detail, status), error);
+    if (status >= 500) return make('SERVICE_UNAVAILABLE', describe('SERVICE_UNAVAILABLE', detail, status), error);
+    if (status === 403) return make('ACCESS_DENIED', describe('ACCESS_DENIED', detail, status), error);
+    if (status === 404) return make('BUCKET_NOT_FOUND', describe('BUCKET_NOT_FOUND', detail, status), error);
+    return make('INVALID_REQUEST', describe('INVALID_REQUEST', detail, status), error);
+  }
+  // A server fault the SDK could not parse (HTML error page from a proxy, truncated XML, ...).
+  if (e.$fault === 'server') return make('SERVICE_UNAVAILABLE', `The server failed: ${detail}`, error);
+  return make('UNKNOWN', `Unexpected error: ${detail}`, error);
+}
+
+function describe(code: ErrorCode, detail: string, status: number | undefined): string {
+  const where = status ? ` (HTTP ${status})` : '';
+  const advice = ADVICE[code];
+  return `${detail}${where}${advice ? `. ${advice}` : ''}`;
+}
+
+function make(code: ErrorCode, message: string, cause: unknown): DocksideError {
+  return new DocksideError(code, message, { cause });
+}
+
+export interface BackoffPolicy {
+  readonly baseMs: number;
+  readonly capMs: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 500, capMs: 30_000 };
+
+/** Capped exponential backoff with full jitter: uniform in [0, min(cap, base * 2^attempt)). */
+export function backoffDelay(attempt: number, policy: BackoffPolicy = DEFAULT_BACKOFF, random: () => number = Math.random): number {
+  const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** Math.min(attempt, 30));
+  return Math.floor(random() * ceiling);
+}
+
+export interface RetryHooks {
+  readonly clock: Clock;
+  readonly backoff: BackoffPolicy;
+  readonly signal: AbortSignal;
+  /** Told about each transient failure before the wait; may act on it (refresh credentials). */
+  readonly onRetry: (error: DocksideError, attempt: number, delayMs: number) => void;
+  readonly random?: () => number;
+}
+
+/**
+ * Runs `operation` until it succeeds, retrying transient failures with backoff for as long as
+ * the signal is not aborted. Permanent failures and aborts are thrown.
+ */
+export async function withRetry<T>(operation: (attempt: number) => Promise<T>, hooks: RetryHooks): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    hooks.signal.throwIfAborted();
+    try {
+      return await operation(attempt);
+    } catch (raw) {
+      hooks.signal.throwIfAborted();
+      const error = classifyError(raw);
+      if (!error.retryable) throw error;
+      const delay = backoffDelay(attempt, hooks.backoff, hooks.random);
+      hooks.onRetry(error, attempt + 1, delay);
+      await hooks.clock.sleep(delay, hooks.signal);
+    }
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * ObjectStore on the AWS SDK v3 S3 client. The SDK's own retries are off (maxAttempts 1):
+ * part bodies are streams that cannot be replayed, and the engine retries with its own policy,
+ * for as long as the transfer is active, re-reading the part from disk.
+ */
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  HeadObjectCommand,
+  ListPartsCommand,
+  S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { TransferTarget } from '../../shared/transfer-model.js';
+import type {
+  CompleteUploadRequest,
+  CreateUploadRequest,
+  CredentialProvider,
+  ObjectStore,
+  RemoteObject,
+  RemotePart,
+  UploadPartRequest,
+} from './ports.js';
+
+export interface S3ObjectStoreOptions {
+  readonly target: Pick<TransferTarget, 'endpoint' | 'region' | 'forcePathStyle'>;
+  readonly credentials: CredentialProvider;
+  /** No bytes moving on a connection for this long means it stalled (default 60 s). */
+  readonly stallTimeoutMs?: number;
+  readonly connectTimeoutMs?: number;
+  /** Connections kept per store; at least the part concurrency. */
+  readonly maxSockets?: number;
+}
+
+export class S3ObjectStore implements ObjectStore {
+  private client: S3Client;
+  private forceRefresh = false;
+  private readonly agents: { http: HttpAgent; https: HttpsAgent };
+
+  constructor(private readonly options: S3ObjectStoreOptions) {
+    const maxSockets = options.maxSockets ?? 32;
+    this.agents = {
+      http: new HttpAgent({ keepAlive: true, maxSockets }),
+      https: new HttpsAgent({ keepAlive: true, maxSockets }),
+    };
+    this.client = this.makeClient();
+  }
+
+  private makeClient(): S3Client {
+    const { target, credentials } = this.options;
+    return new S3Client({
+      region: target.region,
+      ...(target.endpoint ? { endpoint: target.endpoint } : {}),
+      forcePathStyle: target.forcePathStyle,
+      maxAttempts: 1,
+      // We send our own CRC32 with every part; the SDK need not compute another.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      credentials: async () => {
+        const forceRefresh = this.forceRefresh;
+        this.forceRefresh = false;
+        return credentials.getCredentials({ forceRefresh });
+      },
+      requestHandler: new NodeHttpHandler({
+        httpAgent: this.agents.http,
+        httpsAgent: this.agents.https,
+        connectionTimeout: this.options.connectTimeoutMs ?? 15_000,
+        socketTimeout: this.options.stallTimeoutMs ?? 60_000,
+      }),
+    });
+  }
+
+  refreshCredentials(): void {
+    // The SDK caches the identity it resolved; a new client asks our provider again.
+    this.forceRefresh = true;
+    this.client = this.makeClient();
+  }
+
+  async createMultipartUpload(req: CreateUploadRequest, signal?: AbortSignal): Promise<{ uploadId: string }> {
+    const out = await this.client.send(
+      new CreateMultipartUploadCommand({
+        Bucket: req.bucket,
+        Key: req.key,
+        ContentType: req.contentType ?? 'application/octet-stream',
+        Metadata: { ...req.metadata },
+        ChecksumAlgorithm: 'CRC32',
+        ChecksumType: req.checksumType,
+      }),
+      { abortSignal: signal },
+    );
+    if (!out.UploadId) throw new Error('CreateMultipartUpload answered without an UploadId.');
+    return { uploadId: out.UploadId };
+  }
+
+  async uploadPart(req: UploadPartRequest, signal?: AbortSignal): Promise<{ etag: string }> {
+    const out = await this.client.send(
+      new UploadPartCommand({
+        Bucket: req.bucket,
+        Key: req.key,
+        UploadId: req.uploadId,
+        PartNumber: req.partNumber,
+        Body: req.body,
+        ContentLength: req.contentLength,
+        ChecksumCRC32: req.checksumCrc32,
+      }),
+      { abortSignal: signal },
+    );
+    if (!out.ETag) throw new Error(`UploadPart ${req.partNumber} answered without an ETag.`);
+    return { etag: out.ETag };
+  }
+
+  async listParts(req: { bucket: string; key: string; uploadId: string }, signal?: AbortSignal): Promise<RemotePart[]> {
+    const parts: RemotePart[] = [];
+    let marker: string | undefined;
+    for (;;) {
+      const page = await this.client.send(
+        new ListPartsCommand({ Bucket: req.bucket, Key: req.key, UploadId: req.uploadId, MaxParts: 1000, PartNumberMarker: marker }),
+        { abortSignal: signal },
+      );
+      for (const p of page.Parts ?? []) {
+        if (p.PartNumber === undefined || !p.ETag) continue;
+        parts.push({
+          partNumber: p.PartNumber,
+          size: p.Size ?? 0,
+          etag: p.ETag,
+          ...(p.ChecksumCRC32 ? { checksumCrc32: p.ChecksumCRC32 } : {}),
+        });
+      }
+      if (!page.IsTruncated) return parts;
+      const next = page.NextPartNumberMarker;
+      // A truncated page without a usable marker would loop forever; fail loudly instead.
+      if (next === undefined || next === marker) throw new Error('ListParts was truncated without a next marker.');
+      marker = next;
+    }
+  }
+
+  async completeMultipartUpload(req: CompleteUploadRequest, signal?: AbortSignal): Promise<{ etag: string }> {
+    const out = await this.client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: req.bucket,
+        Key: req.key,
+        UploadId: req.uploadId,
+        MultipartUpload: {
+          Parts: req.parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag, ChecksumCRC32: p.checksum })),
+        },
+        ...(req.checksumType === 'FULL_OBJECT' ? { ChecksumCRC32: req.fullChecksum, ChecksumType: 'FULL_OBJECT' as const } : {}),
+      }),
+      { abortSignal: signal },
+    );
+    return { etag: out.ETag ?? '' };
+  }
+
+  async abortMultipartUpload(req: { bucket: string; key: string; uploadId: string }, signal?: AbortSignal): Promise<void> {
+    await this.client.send(new AbortMultipartUploadCommand({ Bucket: req.bucket, Key: req.key, UploadId: req.uploadId }), {
+      abortSignal: signal,
+    });
+  }
+
+  async headObject(req: { bucket: string; key: string }, signal?: AbortSignal): Promise<RemoteObject | null> {
+    try {
+      const out = await this.client.send(new HeadObjectCommand({ Bucket: req.bucket, Key: req.key, ChecksumMode: 'ENABLED' }), {
+        abortSignal: signal,
+      });
+      return {
+        size: out.ContentLength ?? 0,
+        etag: out.ETag ?? '',
+        metadata: out.Metadata ?? {},
+        ...(out.ChecksumCRC32 ? { checksumCrc32: out.ChecksumCRC32 } : {}),
+        ...(out.ChecksumType ? { checksumType: out.ChecksumType } : {}),
+      };
+    } catch (error) {
+      const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+      if (e.name === 'NotFound' || e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404) return null;
+      throw error;
+    }
+  }
+
+  /** Closes pooled connections. */
+  destroy(): void {
+    this.client.destroy();
+    this.agents.http.destroy();
+    this.agents.https.destroy();
+  }
+}

@@ -1,0 +1,498 @@
+/**
+ * Runs one transfer from wherever the journal says it is to `completed`, or until it is paused,
+ * cancelled or stopped by a permanent error.
+ *
+ *   1. the file must be the one journaled (size, mtime; re-checked before each part is read and
+ *      after it is sent, so a file changed mid-upload is never uploaded half-old, half-new);
+ *   2. no upload id yet: CreateMultipartUpload and journal the id before any part is sent;
+ *      otherwise reconcile: ListParts (all pages) against the journal, keep only parts that match;
+ *   3. send the missing parts, several at once, each read from disk by position, CRC32'd, sent,
+ *      and journaled; only a journaled part counts as done;
+ *   4. CompleteMultipartUpload with the whole-object CRC32; a lost response or a second
+ *      completion is recognised from the object itself (HeadObject), not treated as a failure.
+ *
+ * Network faults are retried for as long as the transfer runs (withRetry); S3 forgetting the
+ * upload (NoSuchUpload) starts a new one; everything else stops the transfer with a reason.
+ */
+import { DocksideError, type ErrorInfo } from '../../shared/errors.js';
+import { partRange, type PartPlan } from '../../shared/part-planner.js';
+import type {
+  ChecksumType,
+  CompletedUpload,
+  EventLevel,
+  InFlightPart,
+  PartRecord,
+  TransferLogEntry,
+  TransferRecord,
+  TransferState,
+} from '../../shared/transfer-model.js';
+import { crc32FromBase64, crc32Of, crc32OfParts, crc32ToBase64 } from './crc32.js';
+import { identityChange } from './node-file-source.js';
+import { partBody } from './part-body.js';
+import type { Clock, FileSource, ObjectStore, OpenFile, RemoteObject, UploadJournal } from './ports.js';
+import type { RateLimiter } from './rate-limiter.js';
+import { classifyError, withRetry, type BackoffPolicy } from './retry.js';
+import { transition, type TransferCommand } from './transfer-state.js';
+
+/** Why a running transfer was asked to stop. */
+export type StopReason = 'pause' | 'cancel' | 'shutdown';
+
+export class StopRequest extends Error {
+  override readonly name = 'StopRequest';
+  constructor(readonly reason: StopReason) {
+    super(`transfer ${reason}`);
+  }
+}
+
+export type RunOutcome =
+  | { readonly kind: 'completed'; readonly result: CompletedUpload }
+  | { readonly kind: 'paused' }
+  | { readonly kind: 'cancelled' }
+  | { readonly kind: 'failed'; readonly error: ErrorInfo };
+
+export interface RunnerDeps {
+  readonly journal: UploadJournal;
+  readonly store: ObjectStore;
+  readonly files: FileSource;
+  readonly clock: Clock;
+  readonly limiter: RateLimiter;
+  readonly backoff: BackoffPolicy;
+  /** Parts in flight at once for this transfer. */
+  readonly concurrency: number;
+  readonly onLog: (entry: TransferLogEntry) => void;
+  readonly onState: (id: string, state: TransferState, error: ErrorInfo | null) => void;
+}
+
+/** Metadata that marks an object as written by a given transfer (recognised after a lost response). */
+export const TRANSFER_ID_METADATA = 'dockside-transfer-id';
+
+const MAX_RECONCILE_ROUNDS = 3;
+
+export class TransferRunner {
+  private readonly inFlight = new Map<number, { size: number; bytesSent: number; state: InFlightPart['state']; attempt: number }>();
+  private committedBytes = 0;
+  private partsDone = 0;
+  private state: TransferState;
+  private readonly plan: PartPlan;
+
+  constructor(
+    private readonly deps: RunnerDeps,
+    private transfer: TransferRecord,
+  ) {
+    this.state = transfer.state;
+    this.plan = { fileSize: transfer.fileSize, partSize: transfer.partSize, partCount: transfer.partCount };
+    this.committedBytes = transfer.bytesDone;
+    this.partsDone = transfer.partsDone;
+  }
+
+  get id(): string {
+    return this.transfer.id;
+  }
+
+  get currentState(): TransferState {
+    return this.state;
+  }
+
+  /** Bytes in committed parts plus bytes of in-flight parts already handed to the network. */
+  get bytesDone(): number {
+    let sent = 0;
+    for (const part of this.inFlight.values()) sent += part.bytesSent;
+    return this.committedBytes + sent;
+  }
+
+  get donePartCount(): number {
+    return this.partsDone;
+  }
+
+  inFlightParts(): InFlightPart[] {
+    return [...this.inFlight].map(([partNumber, p]) => ({ partNumber, ...p }));
+  }
+
+  /** Runs until completed, paused, cancelled or failed. Never throws. */
+  async run(signal: AbortSignal): Promise<RunOutcome> {
+    const resuming = this.transfer.uploadId !== null;
+    let file: OpenFile | null = null;
+    try {
+      this.change('start');
+      this.log('info', resuming ? 'transfer.resumed' : 'transfer.started', resuming ? 'Resuming the upload.' : 'Starting the upload.', {
+        file: this.transfer.filePath,
+        bucket: this.transfer.target.bucket,
+        key: this.transfer.target.key,
+        size: this.transfer.fileSize,
+        partSize: this.plan.partSize,
+        partCount: this.plan.partCount,
+        concurrency: this.deps.concurrency,
+      });
+      file = await this.deps.files.open(this.transfer.filePath);
+      await this.checkFile(file);
+      for (let round = 0; ; round++) {
+        signal.throwIfAborted();
+        try {
+          const ready = await this.ensureUpload(signal);
+          if (ready.kind === 'completed') return { kind: 'completed', result: ready.result };
+          const uploadId = ready.uploadId;
+          await this.sendMissingParts(file, uploadId, signal);
+          if (this.state !== 'completing') this.change('complete-parts');
+          const result = await this.complete(uploadId, signal);
+          return { kind: 'completed', result };
+        } catch (raw) {
+          signal.throwIfAborted();
+          const error = classifyError(raw);
+          if (error.code === 'UPLOAD_NOT_FOUND') {
+            await this.restart(error.message);
+          } else if (error.code === 'PART_MISMATCH' && round < MAX_RECONCILE_ROUNDS) {
+            this.log('warn', 'parts.mismatch', 'S3 refused the part list; checking the parts again and re-sending any that differ.', {
+              reason: error.message,
+            });
+          } else {
+            throw error;
+          }
+          if (this.state === 'completing') this.change('start');
+        }
+      }
+    } catch (raw) {
+      return this.stopped(raw, signal);
+    } finally {
+      this.inFlight.clear();
+      await file?.close();
+    }
+  }
+
+  private stopped(raw: unknown, signal: AbortSignal): RunOutcome {
+    if (signal.aborted) {
+      const reason = signal.reason instanceof StopRequest ? signal.reason.reason : 'pause';
+      if (reason === 'cancel') return { kind: 'cancelled' };
+      this.change('pause');
+      this.log('info', 'transfer.paused', reason === 'shutdown' ? 'Paused: Dockside was closed. It resumes where it stopped.' : 'Paused.', {
+        partsDone: this.partsDone,
+        bytesDone: this.committedBytes,
+      });
+      return { kind: 'paused' };
+    }
+    const error = classifyError(raw);
+    const info = error.toInfo();
+    this.change('fail', info);
+    this.log('error', 'transfer.failed', error.message, { code: error.code });
+    return { kind: 'failed', error: info };
+  }
+
+  /** The upload to send parts to, or the finished result when resume finds it already completed. */
+  private async ensureUpload(
+    signal: AbortSignal,
+  ): Promise<{ kind: 'upload'; uploadId: string } | { kind: 'completed'; result: CompletedUpload }> {
+    const current = this.reload();
+    if (current.uploadId === null) return { kind: 'upload', uploadId: await this.createUpload(signal) };
+
+    const uploadId = current.uploadId;
+    let remote;
+    try {
+      remote = await this.retrying(() => this.deps.store.listParts(this.where(uploadId), signal), signal, 'list parts');
+    } catch (raw) {
+      const error = classifyError(raw);
+      // The upload may be gone because it completed (we crashed before journaling that).
+      if (error.code === 'UPLOAD_NOT_FOUND') {
+        const result = await this.adoptCompletedObject(uploadId, signal);
+        if (result) return { kind: 'completed', result };
+      }
+      throw error;
+    }
+    const byNumber = new Map(remote.map((p) => [p.partNumber, p]));
+    const journaled = this.deps.journal.listParts(this.transfer.id);
+    const stale: number[] = [];
+    for (const part of journaled) {
+      const there = byNumber.get(part.partNumber);
+      const matches =
+        there !== undefined &&
+        unquote(there.etag) === unquote(part.etag) &&
+        there.size === part.size &&
+        (there.checksumCrc32 === undefined || there.checksumCrc32 === part.checksum);
+      if (!matches) stale.push(part.partNumber);
+    }
+    if (stale.length > 0) this.deps.journal.removeParts(this.transfer.id, stale);
+    const kept = journaled.length - stale.length;
+    this.refreshCounters();
+    this.log('info', 'resume.reconciled', `S3 holds ${remote.length} parts; ${kept} of ${this.plan.partCount} are confirmed, ${this.plan.partCount - kept} to send.`, {
+      uploadId,
+      remoteParts: remote.length,
+      journaledParts: journaled.length,
+      kept,
+      dropped: stale.length,
+      toSend: this.plan.partCount - kept,
+    });
+    return { kind: 'upload', uploadId };
+  }
+
+  private async createUpload(signal: AbortSignal): Promise<string> {
+    const t = this.transfer;
+    let checksumType: ChecksumType = t.checksumType;
+    const create = () =>
+      this.deps.store.createMultipartUpload(
+        {
+          bucket: t.target.bucket,
+          key: t.target.key,
+          metadata: { [TRANSFER_ID_METADATA]: t.id, 'dockside-file-size': String(t.fileSize) },
+          checksumType,
+        },
+        signal,
+      );
+    let uploadId: string;
+    try {
+      ({ uploadId } = await this.retrying(create, signal, 'create the upload'));
+    } catch (raw) {
+      const error = classifyError(raw);
+      // Endpoints without full-object checksums refuse the type: fall back to per-part (composite).
+      if (error.code !== 'INVALID_REQUEST' || checksumType !== 'FULL_OBJECT') throw error;
+      checksumType = 'COMPOSITE';
+      this.log('warn', 'checksum.fallback', 'The endpoint does not accept a full-object checksum; using per-part CRC32 (composite). The whole-file CRC32 is kept in the journal.', {
+        reason: error.message,
+      });
+      ({ uploadId } = await this.retrying(create, signal, 'create the upload'));
+    }
+    this.deps.journal.setUploadId(t.id, uploadId, checksumType);
+    this.reload();
+    this.refreshCounters();
+    this.log('info', 'upload.created', 'Created the multipart upload.', { uploadId, checksumType });
+    return uploadId;
+  }
+
+  private async restart(why: string): Promise<void> {
+    const old = this.reload().uploadId;
+    this.deps.journal.setUploadId(this.transfer.id, null);
+    this.reload();
+    this.refreshCounters();
+    this.log('warn', 'upload.restarted', `S3 no longer knows the multipart upload (aborted or expired); starting a new one. ${why}`, {
+      previousUploadId: old,
+    });
+  }
+
+  private async sendMissingParts(file: OpenFile, uploadId: string, signal: AbortSignal): Promise<void> {
+    const done = new Set(this.deps.journal.listParts(this.transfer.id).map((p) => p.partNumber));
+    const pending: number[] = [];
+    for (let n = 1; n <= this.plan.partCount; n++) if (!done.has(n)) pending.push(n);
+    if (pending.length === 0) return;
+
+    // One failure stops the other workers; the first error is the one reported.
+    const local = new AbortController();
+    const onOuterAbort = () => local.abort(signal.reason);
+    signal.addEventListener('abort', onOuterAbort, { once: true });
+    let firstError: unknown = null;
+    const buffers: Buffer[] = [];
+    const worker = async () => {
+      // Each worker owns one part-sized buffer: memory is parts in flight x part size.
+      const buffer = Buffer.allocUnsafe(this.plan.partSize);
+      buffers.push(buffer);
+      for (let n = pending.shift(); n !== undefined; n = pending.shift()) {
+        try {
+          await this.sendPart(file, uploadId, n, buffer, local.signal);
+        } catch (error) {
+          if (firstError === null) firstError = error;
+          local.abort(error);
+          return;
+        }
+      }
+    };
+    try {
+      const workers = Math.max(1, Math.min(this.deps.concurrency, pending.length));
+      await Promise.all(Array.from({ length: workers }, worker));
+    } finally {
+      signal.removeEventListener('abort', onOuterAbort);
+    }
+    signal.throwIfAborted();
+    if (firstError !== null) throw firstError;
+  }
+
+  private async sendPart(file: OpenFile, uploadId: string, partNumber: number, buffer: Buffer, signal: AbortSignal): Promise<void> {
+    const { offset, length } = partRange(this.plan, partNumber);
+    const slot = { size: length, bytesSent: 0, state: 'reading' as InFlightPart['state'], attempt: 0 };
+    this.inFlight.set(partNumber, slot);
+    try {
+      await withRetry(
+        async (attempt) => {
+          slot.attempt = attempt;
+          slot.state = 'reading';
+          slot.bytesSent = 0;
+          await this.checkFile(file);
+          await file.readExactly(buffer, length, offset);
+          const data = buffer.subarray(0, length);
+          const checksum = crc32ToBase64(crc32Of(data));
+          slot.state = 'sending';
+          const body = partBody(data, this.deps.limiter, (n) => (slot.bytesSent += n), signal);
+          const { etag } = await this.deps.store.uploadPart(
+            { ...this.where(uploadId), partNumber, body, contentLength: length, checksumCrc32: checksum },
+            signal,
+          );
+          // The bytes S3 has must be the bytes of the file as journaled: check it did not change meanwhile.
+          await this.checkFile(file);
+          this.deps.journal.recordPart(this.transfer.id, uploadId, { partNumber, size: length, etag, checksum });
+          slot.state = 'done';
+          this.committedBytes += length;
+          this.partsDone += 1;
+        },
+        {
+          clock: this.deps.clock,
+          backoff: this.deps.backoff,
+          signal,
+          onRetry: (error, attempt, delayMs) => {
+            slot.state = 'retrying';
+            slot.bytesSent = 0;
+            this.onTransient(error, attempt, delayMs, `part ${partNumber}`);
+          },
+        },
+      );
+    } finally {
+      this.inFlight.delete(partNumber);
+    }
+  }
+
+  private async complete(uploadId: string, signal: AbortSignal): Promise<CompletedUpload> {
+    const parts = this.deps.journal.listParts(this.transfer.id);
+    if (parts.length !== this.plan.partCount) {
+      throw new DocksideError('INTEGRITY', `Only ${parts.length} of ${this.plan.partCount} parts are journaled; cannot complete.`);
+    }
+    const fullChecksum = wholeChecksum(parts);
+    const t = this.reload();
+    let etag: string;
+    try {
+      ({ etag } = await this.retrying(
+        () =>
+          this.deps.store.completeMultipartUpload(
+            { ...this.where(uploadId), parts, checksumType: t.checksumType, fullChecksum },
+            signal,
+          ),
+        signal,
+        'complete the upload',
+      ));
+    } catch (raw) {
+      const error = classifyError(raw);
+      // A completion whose answer was lost, then retried, finds the upload gone: check the object.
+      if (error.code !== 'UPLOAD_NOT_FOUND') throw error;
+      const object = await this.headOurObject(signal);
+      if (!object) throw error;
+      this.log('info', 'complete.confirmed', 'S3 had already completed the upload (an earlier answer was lost); the object is in place.', {
+        uploadId,
+      });
+      etag = object.etag;
+    }
+    return this.finish(uploadId, etag, fullChecksum, signal);
+  }
+
+  /** Verifies the object against what we sent, then journals the completion. */
+  private async finish(uploadId: string, etag: string, fullChecksum: string, signal: AbortSignal): Promise<CompletedUpload> {
+    const t = this.reload();
+    const object = await this.headOurObject(signal);
+    if (!object) {
+      throw new DocksideError('INTEGRITY', `S3 reported the upload complete but s3://${t.target.bucket}/${t.target.key} is not ours or not there.`);
+    }
+    if (t.checksumType === 'FULL_OBJECT' && object.checksumCrc32 !== undefined && object.checksumCrc32 !== fullChecksum) {
+      throw new DocksideError(
+        'INTEGRITY',
+        `The object's CRC32 (${object.checksumCrc32}) does not match the file's (${fullChecksum}). The object should not be trusted; upload the file again.`,
+      );
+    }
+    this.deps.journal.markCompleted(t.id, { etag: etag || object.etag, fullChecksum });
+    this.change('finish');
+    this.log('info', 'transfer.completed', 'Upload complete and verified.', {
+      bucket: t.target.bucket,
+      key: t.target.key,
+      size: t.fileSize,
+      etag: etag || object.etag,
+      checksumCrc32: fullChecksum,
+      checksumType: t.checksumType,
+      verifiedByServer: object.checksumCrc32 !== undefined,
+    });
+    return {
+      transferId: t.id,
+      bucket: t.target.bucket,
+      key: t.target.key,
+      size: t.fileSize,
+      uploadId,
+      etag: etag || object.etag,
+      checksumAlgorithm: 'CRC32',
+      checksumType: t.checksumType,
+      checksum: fullChecksum,
+    };
+  }
+
+  /** When S3 forgot the upload because it completed before we journaled it, finish the transfer. */
+  private async adoptCompletedObject(uploadId: string, signal: AbortSignal): Promise<CompletedUpload | null> {
+    const parts = this.deps.journal.listParts(this.transfer.id);
+    if (parts.length !== this.plan.partCount) return null;
+    const object = await this.headOurObject(signal);
+    if (!object) return null;
+    this.change('complete-parts');
+    this.log('info', 'complete.confirmed', 'The upload had completed before Dockside stopped; the object is in place.', { uploadId });
+    return this.finish(uploadId, object.etag, wholeChecksum(parts), signal);
+  }
+
+  private async headOurObject(signal: AbortSignal): Promise<RemoteObject | null> {
+    const t = this.transfer;
+    const object = await this.retrying(() => this.deps.store.headObject({ bucket: t.target.bucket, key: t.target.key }, signal), signal, 'check the object');
+    if (!object || object.metadata[TRANSFER_ID_METADATA] !== t.id || object.size !== t.fileSize) return null;
+    return object;
+  }
+
+  private async checkFile(file: OpenFile): Promise<void> {
+    const why = identityChange({ size: this.transfer.fileSize, mtimeMs: this.transfer.fileMtimeMs }, await file.identity());
+    if (why) {
+      throw new DocksideError(
+        'FILE_CHANGED',
+        `${this.transfer.filePath} changed during the upload (${why}). Nothing was completed with mixed contents. Run \`dockside upload\` on the file again to start over.`,
+      );
+    }
+  }
+
+  private retrying<T>(operation: () => Promise<T>, signal: AbortSignal, what: string): Promise<T> {
+    return withRetry(operation, {
+      clock: this.deps.clock,
+      backoff: this.deps.backoff,
+      signal,
+      onRetry: (error, attempt, delayMs) => this.onTransient(error, attempt, delayMs, what),
+    });
+  }
+
+  private onTransient(error: DocksideError, attempt: number, delayMs: number, what: string): void {
+    if (error.code === 'CREDENTIALS_EXPIRED') this.deps.store.refreshCredentials();
+    this.log('warn', 'retry', `Could not ${what.startsWith('part') ? `send ${what}` : what} (${error.message}); trying again in ${(delayMs / 1000).toFixed(1)} s (attempt ${attempt}).`, {
+      code: error.code,
+      attempt,
+      delayMs,
+      what,
+    });
+  }
+
+  private where(uploadId: string) {
+    return { bucket: this.transfer.target.bucket, key: this.transfer.target.key, uploadId };
+  }
+
+  private reload(): TransferRecord {
+    const fresh = this.deps.journal.getTransfer(this.transfer.id);
+    if (!fresh) throw new DocksideError('TRANSFER_NOT_FOUND', `Transfer ${this.transfer.id} is no longer in the journal.`);
+    this.transfer = fresh;
+    return fresh;
+  }
+
+  private refreshCounters(): void {
+    const t = this.reload();
+    this.committedBytes = t.bytesDone;
+    this.partsDone = t.partsDone;
+  }
+
+  private change(command: TransferCommand, error: ErrorInfo | null = null): void {
+    const next = transition(this.state, command);
+    this.deps.journal.setState(this.transfer.id, next, error);
+    this.state = next;
+    this.deps.onState(this.transfer.id, next, error);
+  }
+
+  private log(level: EventLevel, type: string, message: string, data: Record<string, unknown>): void {
+    this.deps.onLog(this.deps.journal.appendLog({ transferId: this.transfer.id, level, type, message, data }));
+  }
+}
+
+function unquote(etag: string): string {
+  return etag.replace(/^"|"$/g, '');
+}
+
+function wholeChecksum(parts: readonly PartRecord[]): string {
+  return crc32ToBase64(crc32OfParts(parts.map((p) => ({ crc: crc32FromBase64(p.checksum), size: p.size }))));
+}

@@ -1,0 +1,36 @@
+/**
+ * Schema migrations on SQLite's user_version (Signal Desktop's way): all pending migrations run
+ * in one transaction; user_version records the result; a database from a newer Dockside is
+ * refused rather than guessed at.
+ */
+import type { Database } from 'better-sqlite3';
+import { DocksideError } from '../../shared/errors.js';
+import { MIGRATIONS, type Migration } from './migrations/index.js';
+
+export interface MigrationResult {
+  readonly from: number;
+  readonly to: number;
+  readonly applied: readonly string[];
+}
+
+/** Brings `db` to the newest schema in `migrations`. */
+export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS, where = 'the journal'): MigrationResult {
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) throw new Error(`Migration ${m.name} has version ${m.version}; expected ${i + 1}.`);
+  });
+  const latest = migrations.length;
+  const from = db.pragma('user_version', { simple: true }) as number;
+  if (from > latest) {
+    throw new DocksideError(
+      'JOURNAL_FROM_FUTURE',
+      `${where} was written by a newer Dockside (schema version ${from}; this one knows up to ${latest}). Update Dockside, or point DOCKSIDE_HOME elsewhere. Nothing was changed.`,
+    );
+  }
+  const pending = migrations.slice(from);
+  if (pending.length === 0) return { from, to: from, applied: [] };
+  db.transaction(() => {
+    for (const m of pending) m.up(db);
+    db.pragma(`user_version = ${latest}`);
+  }).immediate();
+  return { from, to: latest, applied: pending.map((m) => `${String(m.version).padStart(4, '0')}-${m.name}`) };
+}

@@ -1,0 +1,333 @@
+/**
+ * UploadJournal on SQLite (better-sqlite3): the durable truth of what Dockside knows.
+ * WAL + synchronous=FULL, so a committed part survives a crash or power loss; statements are
+ * prepared once; every write is one transaction.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
+import { DocksideError, type ErrorInfo } from '../../shared/errors.js';
+import type {
+  ChecksumType,
+  EventLevel,
+  PartRecord,
+  TransferLogEntry,
+  TransferRecord,
+  TransferState,
+  TransferTarget,
+} from '../../shared/transfer-model.js';
+import type { LogQuery, NewLogEntry, NewTransfer, UploadJournal } from '../engine/ports.js';
+import { migrate, type MigrationResult } from './migrate.js';
+import { MIGRATIONS, type Migration } from './migrations/index.js';
+
+interface TransferRow {
+  id: string;
+  file_path: string;
+  file_size: number;
+  file_mtime_ms: number;
+  file_identity: string;
+  bucket: string;
+  object_key: string;
+  endpoint: string | null;
+  region: string;
+  force_path_style: number;
+  upload_id: string | null;
+  part_size: number;
+  part_count: number;
+  checksum_type: ChecksumType;
+  state: TransferState;
+  full_checksum: string | null;
+  object_etag: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  created_at: number;
+  updated_at: number;
+  completed_at: number | null;
+  bytes_done: number;
+  parts_done: number;
+}
+
+interface EventRow {
+  id: number;
+  transfer_id: string | null;
+  at: number;
+  level: EventLevel;
+  type: string;
+  message: string;
+  data: string | null;
+}
+
+const LEVELS: readonly EventLevel[] = ['debug', 'info', 'warn', 'error'];
+
+const SELECT_TRANSFER = `
+  SELECT t.*,
+         COALESCE((SELECT SUM(p.size) FROM parts p WHERE p.transfer_id = t.id), 0) AS bytes_done,
+         (SELECT COUNT(*) FROM parts p WHERE p.transfer_id = t.id) AS parts_done
+  FROM transfers t`;
+
+export interface SqliteJournalOptions {
+  readonly now?: () => number;
+  /** For tests of the migration machinery only. */
+  readonly migrations?: readonly Migration[];
+}
+
+export class SqliteJournal implements UploadJournal {
+  readonly migration: MigrationResult;
+  private readonly db: Database;
+  private readonly now: () => number;
+  private readonly stmt: Record<string, Statement>;
+
+  /** Opens (creating if needed) the journal at `path`; ':memory:' for a throwaway one. */
+  constructor(
+    readonly path: string,
+    options: SqliteJournalOptions = {},
+  ) {
+    this.now = options.now ?? Date.now;
+    try {
+      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      this.db = new BetterSqlite3(path, { timeout: 5_000 });
+    } catch (error) {
+      throw new DocksideError('JOURNAL', `Cannot open the journal at ${path}: ${(error as Error).message}`, { cause: error });
+    }
+    try {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = FULL');
+      this.db.pragma('foreign_keys = ON');
+      this.migration = migrate(this.db, options.migrations ?? MIGRATIONS, `The journal at ${path}`);
+    } catch (error) {
+      this.db.close();
+      if (error instanceof DocksideError) throw error;
+      throw new DocksideError('JOURNAL', `The journal at ${path} cannot be used: ${(error as Error).message}`, { cause: error });
+    }
+    this.stmt = this.prepareAll();
+  }
+
+  private prepareAll(): Record<string, Statement> {
+    const p = (sql: string) => this.db.prepare(sql);
+    return {
+      insertTransfer: p(`INSERT INTO transfers (id, file_path, file_size, file_mtime_ms, file_identity, bucket, object_key, endpoint, region,
+                          force_path_style, upload_id, part_size, part_count, checksum_type, state, created_at, updated_at)
+                         VALUES (@id, @filePath, @fileSize, @fileMtimeMs, @fileIdentity, @bucket, @key, @endpoint, @region,
+                          @forcePathStyle, NULL, @partSize, @partCount, @checksumType, 'queued', @now, @now)`),
+      getTransfer: p(`${SELECT_TRANSFER} WHERE t.id = ?`),
+      listTransfers: p(`${SELECT_TRANSFER} ORDER BY t.created_at, t.id`),
+      findUnfinished: p(`${SELECT_TRANSFER}
+                         WHERE t.file_path = ? AND t.bucket = ? AND t.object_key = ? AND t.endpoint IS ?
+                           AND t.state NOT IN ('completed', 'cancelled')
+                         ORDER BY t.created_at DESC LIMIT 1`),
+      setUploadId: p(`UPDATE transfers SET upload_id = @uploadId, checksum_type = COALESCE(@checksumType, checksum_type),
+                        full_checksum = NULL, updated_at = @now WHERE id = @id`),
+      deleteOtherParts: p(`DELETE FROM parts WHERE transfer_id = ? AND upload_id IS NOT ?`),
+      setState: p(`UPDATE transfers SET state = @state, error_code = @errorCode, error_message = @errorMessage, updated_at = @now WHERE id = @id`),
+      insertPart: p(`INSERT INTO parts (transfer_id, part_number, upload_id, size, etag, checksum, completed_at)
+                     VALUES (@transferId, @partNumber, @uploadId, @size, @etag, @checksum, @now)
+                     ON CONFLICT (transfer_id, part_number) DO UPDATE SET
+                       upload_id = excluded.upload_id, size = excluded.size, etag = excluded.etag,
+                       checksum = excluded.checksum, completed_at = excluded.completed_at`),
+      uploadIdOf: p(`SELECT upload_id FROM transfers WHERE id = ?`),
+      deletePart: p(`DELETE FROM parts WHERE transfer_id = ? AND part_number = ?`),
+      listParts: p(`SELECT part_number, size, etag, checksum FROM parts WHERE transfer_id = ? ORDER BY part_number`),
+      markCompleted: p(`UPDATE transfers SET object_etag = @etag, full_checksum = @fullChecksum, completed_at = @now, updated_at = @now WHERE id = @id`),
+      ownerOf: p(`SELECT owner FROM transfers WHERE id = ?`),
+      setOwner: p(`UPDATE transfers SET owner = ? WHERE id = ?`),
+      release: p(`UPDATE transfers SET owner = NULL WHERE id = ? AND owner = ?`),
+      insertEvent: p(`INSERT INTO events (transfer_id, at, level, type, message, data) VALUES (?, ?, ?, ?, ?, ?)`),
+      getEvent: p(`SELECT * FROM events WHERE id = ?`),
+    };
+  }
+
+  createTransfer(transfer: NewTransfer): TransferRecord {
+    const now = this.now();
+    this.db.transaction(() => {
+      this.stmt.insertTransfer!.run({
+        id: transfer.id,
+        filePath: transfer.filePath,
+        fileSize: transfer.fileSize,
+        fileMtimeMs: transfer.fileMtimeMs,
+        fileIdentity: transfer.fileIdentity,
+        bucket: transfer.target.bucket,
+        key: transfer.target.key,
+        endpoint: transfer.target.endpoint,
+        region: transfer.target.region,
+        forcePathStyle: transfer.target.forcePathStyle ? 1 : 0,
+        partSize: transfer.partSize,
+        partCount: transfer.partCount,
+        checksumType: transfer.checksumType,
+        now,
+      });
+      this.insertEvent({
+        transferId: transfer.id,
+        level: 'info',
+        type: 'transfer.created',
+        message: `Queued ${transfer.filePath} for s3://${transfer.target.bucket}/${transfer.target.key}.`,
+        data: { size: transfer.fileSize, partSize: transfer.partSize, partCount: transfer.partCount, endpoint: transfer.target.endpoint },
+      }, now);
+    })();
+    return this.mustGet(transfer.id);
+  }
+
+  getTransfer(id: string): TransferRecord | null {
+    const row = this.stmt.getTransfer!.get(id) as TransferRow | undefined;
+    return row ? toRecord(row) : null;
+  }
+
+  listTransfers(filter: { states?: readonly TransferState[] } = {}): TransferRecord[] {
+    const rows = (this.stmt.listTransfers!.all() as TransferRow[]).map(toRecord);
+    return filter.states ? rows.filter((r) => filter.states!.includes(r.state)) : rows;
+  }
+
+  findUnfinished(filePath: string, target: Pick<TransferTarget, 'bucket' | 'key' | 'endpoint'>): TransferRecord | null {
+    const row = this.stmt.findUnfinished!.get(filePath, target.bucket, target.key, target.endpoint) as TransferRow | undefined;
+    return row ? toRecord(row) : null;
+  }
+
+  setUploadId(id: string, uploadId: string | null, checksumType?: ChecksumType): void {
+    this.db.transaction(() => {
+      this.mustGet(id);
+      this.stmt.setUploadId!.run({ id, uploadId, checksumType: checksumType ?? null, now: this.now() });
+      this.stmt.deleteOtherParts!.run(id, uploadId);
+    })();
+  }
+
+  setState(id: string, state: TransferState, error: ErrorInfo | null = null): void {
+    const result = this.stmt.setState!.run({ id, state, errorCode: error?.code ?? null, errorMessage: error?.message ?? null, now: this.now() });
+    if (result.changes === 0) throw notFound(id);
+  }
+
+  recordPart(id: string, uploadId: string, part: PartRecord): void {
+    this.db.transaction(() => {
+      const row = this.stmt.uploadIdOf!.get(id) as { upload_id: string | null } | undefined;
+      if (!row) throw notFound(id);
+      // A part sent under an upload that was since replaced must not count for the new one.
+      if (row.upload_id !== uploadId) {
+        throw new DocksideError('UPLOAD_NOT_FOUND', `Part ${part.partNumber} belongs to upload ${uploadId}, which is no longer the transfer's upload.`);
+      }
+      this.stmt.insertPart!.run({ transferId: id, uploadId, ...part, now: this.now() });
+    })();
+  }
+
+  removeParts(id: string, partNumbers: readonly number[]): void {
+    this.db.transaction(() => {
+      for (const n of partNumbers) this.stmt.deletePart!.run(id, n);
+    })();
+  }
+
+  listParts(id: string): PartRecord[] {
+    return (this.stmt.listParts!.all(id) as Array<{ part_number: number; size: number; etag: string; checksum: string }>).map((r) => ({
+      partNumber: r.part_number,
+      size: r.size,
+      etag: r.etag,
+      checksum: r.checksum,
+    }));
+  }
+
+  markCompleted(id: string, result: { etag: string; fullChecksum: string }): void {
+    const changed = this.stmt.markCompleted!.run({ id, etag: result.etag, fullChecksum: result.fullChecksum, now: this.now() });
+    if (changed.changes === 0) throw notFound(id);
+  }
+
+  claim(id: string, owner: string, isOwnerAlive: (owner: string) => boolean): boolean {
+    return this.db.transaction(() => {
+      const row = this.stmt.ownerOf!.get(id) as { owner: string | null } | undefined;
+      if (!row) throw notFound(id);
+      if (row.owner !== null && row.owner !== owner && isOwnerAlive(row.owner)) return false;
+      this.stmt.setOwner!.run(owner, id);
+      return true;
+    }).immediate();
+  }
+
+  release(id: string, owner: string): void {
+    this.stmt.release!.run(id, owner);
+  }
+
+  appendLog(entry: NewLogEntry): TransferLogEntry {
+    const id = this.insertEvent(entry, this.now());
+    return toEntry(this.stmt.getEvent!.get(id) as EventRow);
+  }
+
+  queryLog(query: LogQuery = {}): TransferLogEntry[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (query.transferId !== undefined) {
+      where.push('transfer_id = ?');
+      args.push(query.transferId);
+    }
+    if (query.minLevel !== undefined) {
+      const levels = LEVELS.slice(LEVELS.indexOf(query.minLevel));
+      where.push(`level IN (${levels.map(() => '?').join(', ')})`);
+      args.push(...levels);
+    }
+    if (query.since !== undefined) {
+      where.push('at >= ?');
+      args.push(query.since);
+    }
+    if (query.until !== undefined) {
+      where.push('at <= ?');
+      args.push(query.until);
+    }
+    if (query.afterId !== undefined) {
+      where.push('id > ?');
+      args.push(query.afterId);
+    }
+    const sql = `SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id ${query.limit ? `LIMIT ${Math.floor(query.limit)}` : ''}`;
+    return (this.db.prepare(sql).all(...args) as EventRow[]).map(toEntry);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private insertEvent(entry: NewLogEntry, at: number): number {
+    const data = entry.data === undefined ? null : JSON.stringify(entry.data);
+    return Number(this.stmt.insertEvent!.run(entry.transferId, at, entry.level, entry.type, entry.message, data).lastInsertRowid);
+  }
+
+  private mustGet(id: string): TransferRecord {
+    const record = this.getTransfer(id);
+    if (!record) throw notFound(id);
+    return record;
+  }
+}
+
+function notFound(id: string): DocksideError {
+  return new DocksideError('TRANSFER_NOT_FOUND', `No transfer ${id} in the journal. \`dockside ls\` lists them.`);
+}
+
+function toRecord(r: TransferRow): TransferRecord {
+  return {
+    id: r.id,
+    filePath: r.file_path,
+    fileSize: r.file_size,
+    fileMtimeMs: r.file_mtime_ms,
+    fileIdentity: r.file_identity,
+    target: { bucket: r.bucket, key: r.object_key, endpoint: r.endpoint, region: r.region, forcePathStyle: r.force_path_style === 1 },
+    uploadId: r.upload_id,
+    partSize: r.part_size,
+    partCount: r.part_count,
+    checksumAlgorithm: 'CRC32',
+    checksumType: r.checksum_type,
+    state: r.state,
+    fullChecksum: r.full_checksum,
+    objectEtag: r.object_etag,
+    errorCode: r.error_code,
+    errorMessage: r.error_message,
+    bytesDone: r.bytes_done,
+    partsDone: r.parts_done,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    completedAt: r.completed_at,
+  };
+}
+
+function toEntry(r: EventRow): TransferLogEntry {
+  return {
+    id: r.id,
+    transferId: r.transfer_id,
+    at: r.at,
+    level: r.level,
+    type: r.type,
+    message: r.message,
+    data: r.data === null ? null : (JSON.parse(r.data) as Record<string, unknown>),
+  };
+}

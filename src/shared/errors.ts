@@ -1,0 +1,71 @@
+/**
+ * Error codes shared by every side. Each error carries a `code` a program can switch on,
+ * `retryable` (the only thing retry logic looks at) and a message a person can act on.
+ */
+
+export const ERROR_CODES = {
+  // Network and service faults: retried for as long as the transfer is active.
+  NETWORK: { retryable: true },
+  TIMEOUT: { retryable: true },
+  STALLED: { retryable: true },
+  THROTTLED: { retryable: true },
+  SERVICE_UNAVAILABLE: { retryable: true },
+  CREDENTIALS_EXPIRED: { retryable: true },
+  CLOCK_SKEW: { retryable: true },
+  // S3 received bytes that do not match the part's CRC32: read the part again and re-send it.
+  CHECKSUM_MISMATCH: { retryable: true },
+  // The multipart upload is gone on the server; the engine starts a new one.
+  UPLOAD_NOT_FOUND: { retryable: false },
+  // Permanent: the transfer stops and keeps what is needed to resume after the fix.
+  ACCESS_DENIED: { retryable: false },
+  BUCKET_NOT_FOUND: { retryable: false },
+  INVALID_REQUEST: { retryable: false },
+  // A part S3 has does not match what was journaled (CompleteMultipartUpload said InvalidPart).
+  PART_MISMATCH: { retryable: false },
+  CREDENTIALS_MISSING: { retryable: false },
+  FILE_NOT_FOUND: { retryable: false },
+  FILE_UNREADABLE: { retryable: false },
+  FILE_CHANGED: { retryable: false },
+  FILE_TOO_LARGE: { retryable: false },
+  INTEGRITY: { retryable: false },
+  JOURNAL: { retryable: false },
+  JOURNAL_FROM_FUTURE: { retryable: false },
+  TRANSFER_NOT_FOUND: { retryable: false },
+  TRANSFER_BUSY: { retryable: false },
+  INVALID_STATE: { retryable: false },
+  INVALID_INPUT: { retryable: false },
+  UNKNOWN: { retryable: false },
+} as const satisfies Record<string, { retryable: boolean }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Serialisable form of an error, safe to log, journal and send to a UI. */
+export interface ErrorInfo {
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly retryable: boolean;
+}
+
+/** Base class of Dockside's typed errors. */
+export class DocksideError extends Error {
+  override readonly name: string = 'DocksideError';
+  readonly retryable: boolean;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options: { cause?: unknown; retryable?: boolean } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.retryable = options.retryable ?? ERROR_CODES[code].retryable;
+  }
+
+  /** The serialisable form (no cause, no stack). */
+  toInfo(): ErrorInfo {
+    return { code: this.code, message: this.message, retryable: this.retryable };
+  }
+}
+
+/** Exhaustiveness check for switches over unions. */
+export function assertNever(value: never, what = 'value'): never {
+  throw new Error(`Unexpected ${what}: ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,114 @@
+/**
+ * The transfer model shared by the engine, the CLI and (later) the app's UI: states, progress
+ * snapshots and transfer-log entries. Everything here is plain, serialisable data.
+ */
+
+export const TRANSFER_STATES = ['queued', 'running', 'paused', 'completing', 'completed', 'failed', 'cancelled'] as const;
+export type TransferState = (typeof TRANSFER_STATES)[number];
+
+/** States from which nothing more happens on its own. */
+export const TERMINAL_STATES: ReadonlySet<TransferState> = new Set(['completed', 'cancelled']);
+
+/** True when a transfer still has work left (it can be resumed). `failed` can be retried. */
+export function isUnfinished(state: TransferState): boolean {
+  return !TERMINAL_STATES.has(state);
+}
+
+export type ChecksumType = 'FULL_OBJECT' | 'COMPOSITE';
+
+export interface TransferTarget {
+  readonly bucket: string;
+  readonly key: string;
+  /** Explicit endpoint for S3-compatible servers; null means AWS's own. */
+  readonly endpoint: string | null;
+  readonly region: string;
+  readonly forcePathStyle: boolean;
+}
+
+/** What the journal knows about one transfer. */
+export interface TransferRecord {
+  readonly id: string;
+  readonly filePath: string;
+  readonly fileSize: number;
+  readonly fileMtimeMs: number;
+  /** Identity used to detect a changed file: size, mtime, device and inode. */
+  readonly fileIdentity: string;
+  readonly target: TransferTarget;
+  readonly uploadId: string | null;
+  readonly partSize: number;
+  readonly partCount: number;
+  readonly checksumAlgorithm: 'CRC32';
+  readonly checksumType: ChecksumType;
+  readonly state: TransferState;
+  /** Whole-file CRC32 (base64), known once every part is sent. */
+  readonly fullChecksum: string | null;
+  readonly objectEtag: string | null;
+  readonly errorCode: string | null;
+  readonly errorMessage: string | null;
+  readonly bytesDone: number;
+  readonly partsDone: number;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly completedAt: number | null;
+}
+
+export interface PartRecord {
+  readonly partNumber: number;
+  readonly size: number;
+  readonly etag: string;
+  /** CRC32 of the part, base64 as S3 spells it. */
+  readonly checksum: string;
+}
+
+export type EventLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** One entry of the transfer log (the journal's append-only event table). */
+export interface TransferLogEntry {
+  readonly id: number;
+  readonly transferId: string | null;
+  readonly at: number;
+  readonly level: EventLevel;
+  readonly type: string;
+  readonly message: string;
+  readonly data: Readonly<Record<string, unknown>> | null;
+}
+
+export type PartState = 'pending' | 'reading' | 'sending' | 'retrying' | 'done';
+
+export interface InFlightPart {
+  readonly partNumber: number;
+  readonly size: number;
+  readonly bytesSent: number;
+  readonly state: PartState;
+  readonly attempt: number;
+}
+
+/** A progress snapshot for one transfer, emitted several times a second while it runs. */
+export interface TransferProgress {
+  readonly transferId: string;
+  readonly state: TransferState;
+  readonly bytesTotal: number;
+  /** Bytes in committed parts plus bytes of in-flight parts already handed to the network. */
+  readonly bytesDone: number;
+  readonly partsTotal: number;
+  readonly partsDone: number;
+  readonly inFlight: readonly InFlightPart[];
+  /** Smoothed throughput in bytes per second. */
+  readonly bytesPerSecond: number;
+  /** Seconds left at the current speed; null while unknown. */
+  readonly etaSeconds: number | null;
+}
+
+/** The result of a transfer that reached `completed`. */
+export interface CompletedUpload {
+  readonly transferId: string;
+  readonly bucket: string;
+  readonly key: string;
+  readonly size: number;
+  readonly uploadId: string;
+  readonly etag: string;
+  readonly checksumAlgorithm: 'CRC32';
+  readonly checksumType: ChecksumType;
+  /** Whole-file CRC32, base64. */
+  readonly checksum: string;
+}
