@@ -35,7 +35,10 @@ export function partBody(
             if (!this.push(chunk)) return;
           }
         } catch (error) {
-          this.destroy(error as Error);
+          // A pause or cancel aborts the request itself; the HTTP client may no longer listen to
+          // this stream, so end it quietly rather than raise an error nobody handles.
+          if (signal.aborted) this.destroy();
+          else this.destroy(error as Error);
         } finally {
           reading = false;
         }
