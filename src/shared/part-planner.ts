@@ -12,8 +12,17 @@ export const MiB = 1024 * 1024;
 export const GiB = 1024 * MiB;
 export const TiB = 1024 * GiB;
 
+/** Limits a plan must fit in; `unit` is what part sizes are a whole number of (1 MiB). */
+export interface PlanLimits {
+  readonly maxParts: number;
+  readonly minPartSize: number;
+  readonly maxPartSize: number;
+  readonly maxObjectSize: number;
+  readonly unit?: number;
+}
+
 /** S3's limits for multipart uploads. */
-export const S3_LIMITS = Object.freeze({
+export const S3_LIMITS: Readonly<Required<Omit<PlanLimits, 'unit'>>> = Object.freeze({
   maxParts: 10_000,
   minPartSize: 5 * MiB,
   maxPartSize: 5 * GiB,
@@ -33,7 +42,7 @@ export interface PlanOptions {
   /** The part size to use when the file allows it; raised when the file needs bigger parts. */
   readonly preferredPartSize?: number;
   /** Limits to plan within; tests lower them to exercise many parts on a small file. */
-  readonly limits?: Partial<typeof S3_LIMITS> & { readonly unit?: number };
+  readonly limits?: Partial<PlanLimits>;
 }
 
 export type PlanErrorCode = 'FILE_TOO_LARGE' | 'INVALID_PART_SIZE' | 'INVALID_FILE_SIZE';
@@ -61,7 +70,7 @@ export function planParts(fileSize: number, options: PlanOptions = {}): PartPlan
       `The file is ${fileSize} bytes; S3 objects can be at most ${limits.maxObjectSize} bytes (5 TiB). Split the file before uploading it.`,
     );
   }
-  const preferred = options.preferredPartSize ?? Math.max(DEFAULT_PART_SIZE, limits.minPartSize);
+  const preferred = options.preferredPartSize ?? Math.min(Math.max(DEFAULT_PART_SIZE, limits.minPartSize), limits.maxPartSize);
   if (!Number.isSafeInteger(preferred) || preferred % unit !== 0 || preferred < limits.minPartSize || preferred > limits.maxPartSize) {
     throw new PartPlanError(
       'INVALID_PART_SIZE',

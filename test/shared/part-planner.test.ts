@@ -264,7 +264,7 @@ describe('planParts with lowered limits (unit of 1 byte)', () => {
   // and is never lowered to limits.maxPartSize, so lowered limits without an explicit
   // preferredPartSize (TransferManager's planLimits with no --part-size) throw INVALID_PART_SIZE
   // about a 16 MiB part size nobody asked for.
-  it.fails('plans with lowered limits and no preferred part size (the default is clamped to maxPartSize)', () => {
+  it('plans with lowered limits and no preferred part size (the default is clamped to maxPartSize)', () => {
     expect(planParts(16, { limits })).toEqual({ fileSize: 16, partSize: 8, partCount: 2 });
   });
 });

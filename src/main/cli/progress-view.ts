@@ -38,7 +38,11 @@ function label(record: TransferRecord): string {
 }
 
 function summary(p: TransferProgress): string {
-  return `${formatPercent(p.bytesDone, p.bytesTotal)}  ${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)}  ${formatRate(p.bytesPerSecond)}  ${formatEta(p.etaSeconds)}`;
+  return `${formatPercent(p.bytesDone, p.bytesTotal)}  ${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)}  ${formatRate(p.bytesPerSecond)}  ${timeLeft(p)}`;
+}
+
+function timeLeft(p: TransferProgress): string {
+  return p.state === 'completing' ? 'completing…' : formatEta(p.etaSeconds);
 }
 
 function doneLine(record: TransferRecord, result: CompletedUpload): string {
@@ -86,7 +90,8 @@ class BarView implements ProgressView {
     this.multibar = new cliProgress.MultiBar(
       {
         stream: err,
-        format: ' {name} |{bar}| {pct}  {done} of {total}  {speed}  {eta}',
+        // Not {total} or {eta}: those are cli-progress's own raw values.
+        format: ' {name} |{bar}| {pct}  {done} of {size}  {speed}  {left}',
         barsize: 24,
         hideCursor: true,
         clearOnComplete: false,
@@ -104,9 +109,9 @@ class BarView implements ProgressView {
         name: label(record).padEnd(28),
         pct: formatPercent(record.bytesDone, record.fileSize),
         done: formatBytes(record.bytesDone),
-        total: formatBytes(record.fileSize),
+        size: formatBytes(record.fileSize),
         speed: '',
-        eta: 'starting…',
+        left: 'starting…',
       }),
     );
   }
@@ -114,24 +119,24 @@ class BarView implements ProgressView {
     this.bars.get(p.transferId)?.update(p.bytesDone, {
       pct: formatPercent(p.bytesDone, p.bytesTotal),
       done: formatBytes(p.bytesDone),
-      total: formatBytes(p.bytesTotal),
+      size: formatBytes(p.bytesTotal),
       speed: formatRate(p.bytesPerSecond),
-      eta: p.state === 'completing' ? 'completing…' : formatEta(p.etaSeconds),
+      left: timeLeft(p),
     });
   }
   log(entry: TransferLogEntry): void {
     if (entry.level === 'warn' || entry.level === 'error') this.multibar.log(`${entry.level === 'error' ? '✗' : '!'} ${entry.message}\n`);
   }
   completed(record: TransferRecord, result: CompletedUpload): void {
-    this.bars.get(record.id)?.update(Math.max(1, record.fileSize), { pct: '100.0 %', done: formatBytes(record.fileSize), eta: 'done', speed: '' });
+    this.bars.get(record.id)?.update(Math.max(1, record.fileSize), { pct: '100.0 %', done: formatBytes(record.fileSize), left: 'done', speed: '' });
     this.after(`${doneLine(record, result)}\n`);
   }
   failed(record: TransferRecord, error: ErrorInfo): void {
-    this.bars.get(record.id)?.update({ eta: 'failed' });
+    this.bars.get(record.id)?.update({ left: 'failed' });
     this.after(`✗ ${record.filePath}: ${error.message}\n${resumeHint(record)}\n`);
   }
   interrupted(record: TransferRecord): void {
-    this.bars.get(record.id)?.update({ eta: 'paused' });
+    this.bars.get(record.id)?.update({ left: 'paused' });
     this.after(`‖ ${record.filePath}: paused\n${resumeHint(record)}\n`);
   }
   private readonly pending: string[] = [];

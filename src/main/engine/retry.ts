@@ -31,6 +31,8 @@ const S3_CODES: Readonly<Record<string, ErrorCode>> = {
   TokenRefreshRequired: 'CREDENTIALS_EXPIRED',
   RequestExpired: 'CREDENTIALS_EXPIRED',
   RequestTimeTooSkewed: 'CLOCK_SKEW',
+  // S3 asks callers to retry this one: a conflicting operation was in progress.
+  OperationAborted: 'SERVICE_UNAVAILABLE',
   BadDigest: 'CHECKSUM_MISMATCH',
   InvalidDigest: 'CHECKSUM_MISMATCH',
   XAmzContentChecksumMismatch: 'CHECKSUM_MISMATCH',
@@ -52,6 +54,8 @@ const S3_CODES: Readonly<Record<string, ErrorCode>> = {
   EntityTooLarge: 'INVALID_REQUEST',
   MalformedXML: 'INVALID_REQUEST',
   KeyTooLongError: 'INVALID_REQUEST',
+  // A 501, but retrying cannot help: the endpoint lacks a feature the request uses.
+  NotImplemented: 'INVALID_REQUEST',
 };
 
 // Socket and DNS failures: the network, not the request, is at fault.
@@ -75,7 +79,7 @@ const NETWORK_CODES = new Set([
 
 const ADVICE: Partial<Record<ErrorCode, string>> = {
   ACCESS_DENIED: 'Check that your credentials may write to this bucket and key (and use its KMS key).',
-  BUCKET_NOT_FOUND: 'Check the bucket name and region, or ask IT whether the bucket exists.',
+  BUCKET_NOT_FOUND: 'Check the bucket name, region and endpoint, or ask IT whether the bucket exists.',
   CREDENTIALS_MISSING:
     'Set AWS credentials (AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) and run `dockside resume`.',
   INVALID_REQUEST: 'The server refused the request as invalid; check the endpoint, bucket and key.',
@@ -88,27 +92,28 @@ export function classifyError(error: unknown): DocksideError {
   const status = e.$metadata?.httpStatusCode;
   const name = e.name ?? '';
   const code = e.code ?? '';
-  const detail = e.message && e.message !== name ? `${name}: ${e.message}` : name || e.message || 'unknown error';
+  const message = e.message ?? '';
+  const detail = name && message && message !== name ? `${name}: ${message}` : name || message || 'unknown error';
 
   const s3Code = S3_CODES[name] ?? S3_CODES[code];
   if (s3Code) return make(s3Code, describe(s3Code, detail, status), error);
-
   if (name === 'CredentialsProviderError') {
-    return make('CREDENTIALS_MISSING', `No AWS credentials could be found (${e.message ?? name}).`, error);
+    return make('CREDENTIALS_MISSING', describe('CREDENTIALS_MISSING', `No AWS credentials could be found (${message || name})`, undefined), error);
   }
-  // Before the timeout check: the SDK names resets 'TimeoutError' too, with code ECONNRESET.
-  if (NETWORK_CODES.has(code) || /socket hang up|ECONNRESET|EPIPE|network/i.test(e.message ?? '')) {
-    return make('NETWORK', `Network error: ${detail}`, error);
-  }
-  if (name === 'TimeoutError' || /timed out|timeout/i.test(e.message ?? '')) {
-    return make('STALLED', `The connection stalled (no data moved for too long): ${detail}`, error);
-  }
+  // Socket errors first: the SDK names resets 'TimeoutError' too, with code ECONNRESET.
+  if (NETWORK_CODES.has(code)) return make('NETWORK', `Network error: ${detail}`, error);
+  // Then what the server said: a 504 is the gateway's fault, not a stalled connection.
   if (status !== undefined) {
     if (status === 429) return make('THROTTLED', describe('THROTTLED', detail, status), error);
     if (status >= 500) return make('SERVICE_UNAVAILABLE', describe('SERVICE_UNAVAILABLE', detail, status), error);
     if (status === 403) return make('ACCESS_DENIED', describe('ACCESS_DENIED', detail, status), error);
     if (status === 404) return make('BUCKET_NOT_FOUND', describe('BUCKET_NOT_FOUND', detail, status), error);
     return make('INVALID_REQUEST', describe('INVALID_REQUEST', detail, status), error);
+  }
+  // No answer at all: the connection broke or went quiet.
+  if (/socket hang up|ECONNRESET|EPIPE|network/i.test(message)) return make('NETWORK', `Network error: ${detail}`, error);
+  if (name === 'TimeoutError' || /timed out|timeout/i.test(message)) {
+    return make('STALLED', `The connection stalled (no data moved for too long): ${detail}`, error);
   }
   // A server fault the SDK could not parse (HTML error page from a proxy, truncated XML, ...).
   if (e.$fault === 'server') return make('SERVICE_UNAVAILABLE', `The server failed: ${detail}`, error);

@@ -26,6 +26,9 @@ import type {
   UploadPartRequest,
 } from './ports.js';
 
+const silent = (): void => undefined;
+const SILENT_LOGGER = { trace: silent, debug: silent, info: silent, warn: silent, error: silent };
+
 export interface S3ObjectStoreOptions {
   readonly target: Pick<TransferTarget, 'endpoint' | 'region' | 'forcePathStyle'>;
   readonly credentials: CredentialProvider;
@@ -57,6 +60,9 @@ export class S3ObjectStore implements ObjectStore {
       ...(target.endpoint ? { endpoint: target.endpoint } : {}),
       forcePathStyle: target.forcePathStyle,
       maxAttempts: 1,
+      // Every failure reaches the engine, which logs it to the journal; the SDK would otherwise
+      // print its own warning to the user's terminal for each aborted streaming request.
+      logger: SILENT_LOGGER,
       // We send our own CRC32 with every part; the SDK need not compute another.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',

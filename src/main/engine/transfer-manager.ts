@@ -5,7 +5,7 @@
  */
 import { hostname } from 'node:os';
 import { DocksideError, type ErrorInfo } from '../../shared/errors.js';
-import { planParts } from '../../shared/part-planner.js';
+import { planParts, type PlanLimits } from '../../shared/part-planner.js';
 import {
   isUnfinished,
   type ChecksumType,
@@ -48,7 +48,7 @@ export interface TransferManagerOptions {
   /** Who holds a running transfer (pid@host:nonce); another live process is not interfered with. */
   readonly owner?: string;
   /** Part planning limits; tests lower them to get many parts from a small file. */
-  readonly planLimits?: Parameters<typeof planParts>[1] extends infer O ? (O extends { limits?: infer L } ? L : never) : never;
+  readonly planLimits?: Partial<PlanLimits>;
 }
 
 export interface AddTransferRequest {

@@ -13,19 +13,25 @@ export interface MigrationResult {
   readonly applied: readonly string[];
 }
 
+/** Throws JOURNAL_FROM_FUTURE when `db` has a newer schema than `migrations` know; else its version. */
+export function assertNotFromFuture(db: Database, migrations: readonly Migration[], where: string): number {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > migrations.length) {
+    throw new DocksideError(
+      'JOURNAL_FROM_FUTURE',
+      `${where} was written by a newer Dockside (schema version ${version}; this one knows up to ${migrations.length}). Update Dockside, or point DOCKSIDE_HOME elsewhere. Nothing was changed.`,
+    );
+  }
+  return version;
+}
+
 /** Brings `db` to the newest schema in `migrations`. */
 export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS, where = 'the journal'): MigrationResult {
   migrations.forEach((m, i) => {
     if (m.version !== i + 1) throw new Error(`Migration ${m.name} has version ${m.version}; expected ${i + 1}.`);
   });
   const latest = migrations.length;
-  const from = db.pragma('user_version', { simple: true }) as number;
-  if (from > latest) {
-    throw new DocksideError(
-      'JOURNAL_FROM_FUTURE',
-      `${where} was written by a newer Dockside (schema version ${from}; this one knows up to ${latest}). Update Dockside, or point DOCKSIDE_HOME elsewhere. Nothing was changed.`,
-    );
-  }
+  const from = assertNotFromFuture(db, migrations, where);
   const pending = migrations.slice(from);
   if (pending.length === 0) return { from, to: from, applied: [] };
   db.transaction(() => {

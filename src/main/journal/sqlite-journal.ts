@@ -18,7 +18,7 @@ import type {
   TransferTarget,
 } from '../../shared/transfer-model.js';
 import type { LogQuery, NewLogEntry, NewTransfer, UploadJournal } from '../engine/ports.js';
-import { migrate, type MigrationResult } from './migrate.js';
+import { assertNotFromFuture, migrate, type MigrationResult } from './migrate.js';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
 
 interface TransferRow {
@@ -91,6 +91,8 @@ export class SqliteJournal implements UploadJournal {
       throw new DocksideError('JOURNAL', `Cannot open the journal at ${path}: ${(error as Error).message}`, { cause: error });
     }
     try {
+      // Refuse a newer journal before anything (even the switch to WAL) touches the file.
+      assertNotFromFuture(this.db, options.migrations ?? MIGRATIONS, `The journal at ${path}`);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = FULL');
       this.db.pragma('foreign_keys = ON');
@@ -270,7 +272,8 @@ export class SqliteJournal implements UploadJournal {
       where.push('id > ?');
       args.push(query.afterId);
     }
-    const sql = `SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id ${query.limit ? `LIMIT ${Math.floor(query.limit)}` : ''}`;
+    const limit = query.limit !== undefined ? `LIMIT ${Math.max(0, Math.floor(query.limit))}` : '';
+    const sql = `SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id ${limit}`;
     return (this.db.prepare(sql).all(...args) as EventRow[]).map(toEntry);
   }
 
