@@ -6,6 +6,7 @@ import { AbortMultipartUploadCommand, HeadObjectCommand, ListMultipartUploadsCom
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crc32Of, crc32ToBase64 } from '../../../src/main/engine/index.js';
 import { MiB } from '../../../src/shared/part-planner.js';
+import type { TransferProgress } from '../../../src/shared/transfer-model.js';
 import { getObject, makeEngine, randomFile, sha256, target, tempDir, whenPartsDone } from '../../support/engine-harness.js';
 import { startFaultProxy, type FaultProxy } from '../../support/fault-proxy.js';
 import { createBucket, s3ClientFor, startMoto, uniqueBucketName, type MotoServer } from '../../support/moto-server.js';
@@ -303,7 +304,7 @@ describe('upload to S3 (moto)', () => {
     const engine = makeEngine(home, { planLimits: TINY, concurrency: 3, bandwidthLimit: 400 * 1024 });
     try {
       const record = await engine.manager.add({ filePath: file.path, target: target(moto.endpoint, b, 'progress.bin'), partSize: 20 * 1024 });
-      const seen: import('../../../src/shared/transfer-model.js').TransferProgress[] = [];
+      const seen: TransferProgress[] = [];
       engine.manager.on('progress', (p) => seen.push(p));
       const done = engine.manager.waitFor(record.id);
       engine.manager.start(record.id);
