@@ -15,7 +15,12 @@ import {
   type TransferManagerOptions,
 } from '../../src/main/engine/index.js';
 import { SqliteJournal } from '../../src/main/journal/index.js';
-import { s3ClientFor } from './moto-server.js';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { startFaultProxy, type FaultProxy } from './fault-proxy.js';
+import { createBucket, s3ClientFor, startMoto, uniqueBucketName, type MotoServer } from './moto-server.js';
+
+/** Plan limits for tests: 1 KiB parts (moto started by useLocalS3 accepts them), so small files have many parts. */
+export const TINY_PARTS = { minPartSize: 1024, unit: 1024 } as const;
 
 export interface Harness {
   readonly manager: TransferManager;
@@ -90,4 +95,34 @@ export async function whenPartsDone(harness: Harness, id: string, parts: number,
     if (Date.now() - start > timeoutMs) throw new Error(`transfer ${id} did not reach ${parts} parts in ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+export interface LocalS3 {
+  /** moto_server, allowing parts as small as 1 byte so tests can use many tiny parts. */
+  moto: MotoServer;
+  /** The fault-injecting proxy in front of moto; rules are cleared after each test. */
+  proxy: FaultProxy;
+  /** A new, empty bucket. */
+  bucket(): Promise<string>;
+}
+
+/** Registers hooks that start moto and a fault proxy for the file, and returns access to them. */
+export function useLocalS3(): LocalS3 {
+  const env = {
+    async bucket() {
+      const name = uniqueBucketName();
+      await createBucket(env.moto.endpoint, name);
+      return name;
+    },
+  } as LocalS3;
+  beforeAll(async () => {
+    env.moto = await startMoto({ env: { S3_UPLOAD_PART_MIN_SIZE: '1' } });
+    env.proxy = await startFaultProxy(env.moto.endpoint);
+  });
+  afterEach(() => env.proxy?.clearRules());
+  afterAll(async () => {
+    await env.proxy?.close();
+    await env.moto?.stop();
+  });
+  return env;
 }

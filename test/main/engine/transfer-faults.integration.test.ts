@@ -1,34 +1,14 @@
 // Network faults never end a transfer by themselves: the engine against moto through the
 // fault-injecting proxy (test/support/fault-proxy.ts).
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CredentialProvider, TemporaryCredentials } from '../../../src/main/engine/index.js';
-import { getObject, makeEngine, randomFile, sha256, target, tempDir, whenPartsDone } from '../../support/engine-harness.js';
-import { isCompleteMultipart, isCreateMultipart, isListParts, isUploadPart, startFaultProxy, type FaultProxy } from '../../support/fault-proxy.js';
-import { createBucket, startMoto, uniqueBucketName, type MotoServer } from '../../support/moto-server.js';
+import { getObject, makeEngine, randomFile, sha256, target, tempDir, whenPartsDone, TINY_PARTS, useLocalS3 } from '../../support/engine-harness.js';
+import { isCompleteMultipart, isCreateMultipart, isListParts, isUploadPart } from '../../support/fault-proxy.js';
 
-const TINY = { minPartSize: 1024, unit: 1024 } as const;
+const TINY = TINY_PARTS;
 const PART = 64 * 1024;
 
-let moto: MotoServer;
-let proxy: FaultProxy;
-
-beforeAll(async () => {
-  moto = await startMoto({ env: { S3_UPLOAD_PART_MIN_SIZE: '1' } });
-  proxy = await startFaultProxy(moto.endpoint);
-});
-
-afterEach(() => proxy.clearRules());
-
-afterAll(async () => {
-  await proxy?.close();
-  await moto?.stop();
-});
-
-async function bucket(): Promise<string> {
-  const name = uniqueBucketName();
-  await createBucket(moto.endpoint, name);
-  return name;
-}
+const local = useLocalS3();
 
 /** Static test credentials that count how often a refresh was forced (after ExpiredToken). */
 class CountingCredentials implements CredentialProvider {
@@ -42,31 +22,31 @@ class CountingCredentials implements CredentialProvider {
 describe('network faults', () => {
   it('survives resets, a stall, SlowDown, 500s, an expired token and a lost CompleteMultipartUpload answer', async () => {
     const home = tempDir();
-    const b = await bucket();
+    const b = await local.bucket();
     const file = randomFile(home, 10 * PART + 1234);
     const credentials = new CountingCredentials();
-    proxy.addRule({ name: 'create-503', match: isCreateMultipart(), action: { kind: 'status', status: 503, code: 'ServiceUnavailable' } });
-    proxy.addRule({ name: 'reset', match: isUploadPart(2), action: { kind: 'reset-before-upstream' } });
-    proxy.addRule({ name: 'reset-mid-body', match: isUploadPart(3), action: { kind: 'reset-mid-body', afterBytes: 10_000 } });
-    proxy.addRule({ name: 'stall', match: isUploadPart(4), action: { kind: 'stall' } });
-    proxy.addRule({ name: 'slowdown', match: isUploadPart(5), action: { kind: 'status', status: 503, code: 'SlowDown' }, times: 2 });
-    proxy.addRule({ name: 'internal', match: isUploadPart(6), action: { kind: 'status', status: 500, code: 'InternalError' } });
-    proxy.addRule({ name: 'expired', match: isUploadPart(7), action: { kind: 'status', status: 400, code: 'ExpiredToken', message: 'The provided token has expired.' } });
-    proxy.addRule({ name: 'request-timeout', match: isUploadPart(8), action: { kind: 'status', status: 400, code: 'RequestTimeout' } });
-    proxy.addRule({ name: 'lost-complete', match: isCompleteMultipart(), action: { kind: 'drop-response' } });
+    local.proxy.addRule({ name: 'create-503', match: isCreateMultipart(), action: { kind: 'status', status: 503, code: 'ServiceUnavailable' } });
+    local.proxy.addRule({ name: 'reset', match: isUploadPart(2), action: { kind: 'reset-before-upstream' } });
+    local.proxy.addRule({ name: 'reset-mid-body', match: isUploadPart(3), action: { kind: 'reset-mid-body', afterBytes: 10_000 } });
+    local.proxy.addRule({ name: 'stall', match: isUploadPart(4), action: { kind: 'stall' } });
+    local.proxy.addRule({ name: 'slowdown', match: isUploadPart(5), action: { kind: 'status', status: 503, code: 'SlowDown' }, times: 2 });
+    local.proxy.addRule({ name: 'internal', match: isUploadPart(6), action: { kind: 'status', status: 500, code: 'InternalError' } });
+    local.proxy.addRule({ name: 'expired', match: isUploadPart(7), action: { kind: 'status', status: 400, code: 'ExpiredToken', message: 'The provided token has expired.' } });
+    local.proxy.addRule({ name: 'request-timeout', match: isUploadPart(8), action: { kind: 'status', status: 400, code: 'RequestTimeout' } });
+    local.proxy.addRule({ name: 'lost-complete', match: isCompleteMultipart(), action: { kind: 'drop-response' } });
 
     const engine = makeEngine(home, { concurrency: 4, planLimits: TINY, credentials, stallTimeoutMs: 1_000 });
     try {
-      const record = await engine.manager.add({ filePath: file.path, target: target(proxy.endpoint, b, 'faulty.bin'), partSize: PART });
+      const record = await engine.manager.add({ filePath: file.path, target: target(local.proxy.endpoint, b, 'faulty.bin'), partSize: PART });
       const done = engine.manager.waitFor(record.id);
       engine.manager.start(record.id);
       const outcome = await done;
       expect(outcome.kind).toBe('completed');
 
       for (const rule of ['create-503', 'reset', 'reset-mid-body', 'stall', 'internal', 'expired', 'request-timeout', 'lost-complete']) {
-        expect(proxy.fired(rule), rule).toBe(1);
+        expect(local.proxy.fired(rule), rule).toBe(1);
       }
-      expect(proxy.fired('slowdown')).toBe(2);
+      expect(local.proxy.fired('slowdown')).toBe(2);
       expect(credentials.forced).toBe(1);
 
       const retries = engine.journal.queryLog({ transferId: record.id }).filter((e) => e.type === 'retry');
@@ -75,7 +55,7 @@ describe('network faults', () => {
         expect(codes, `a retry logged as ${code}`).toContain(code);
       }
       expect(retries.every((e) => e.level === 'warn')).toBe(true);
-      expect(sha256(await getObject(moto.endpoint, b, 'faulty.bin'))).toBe(file.sha256);
+      expect(sha256(await getObject(local.moto.endpoint, b, 'faulty.bin'))).toBe(file.sha256);
       expect(engine.journal.getTransfer(record.id)!.state).toBe('completed');
     } finally {
       await engine.close();
@@ -84,23 +64,23 @@ describe('network faults', () => {
 
   it('recognises its own object when a retried completion is answered NoSuchUpload', async () => {
     const home = tempDir();
-    const b = await bucket();
+    const b = await local.bucket();
     const file = randomFile(home, 3 * PART);
     // The first answer is lost after S3 completed; the retry is told the upload is gone.
-    proxy.addRule({ name: 'lost', match: isCompleteMultipart(), action: { kind: 'drop-response' } });
-    proxy.addRule({ name: 'gone', match: isCompleteMultipart(), action: { kind: 'status', status: 404, code: 'NoSuchUpload' } });
+    local.proxy.addRule({ name: 'lost', match: isCompleteMultipart(), action: { kind: 'drop-response' } });
+    local.proxy.addRule({ name: 'gone', match: isCompleteMultipart(), action: { kind: 'status', status: 404, code: 'NoSuchUpload' } });
     const engine = makeEngine(home, { planLimits: TINY });
     try {
-      const record = await engine.manager.add({ filePath: file.path, target: target(proxy.endpoint, b, 'lost.bin'), partSize: PART });
+      const record = await engine.manager.add({ filePath: file.path, target: target(local.proxy.endpoint, b, 'lost.bin'), partSize: PART });
       const done = engine.manager.waitFor(record.id);
       engine.manager.start(record.id);
       expect((await done).kind).toBe('completed');
-      expect(proxy.fired('lost')).toBe(1);
-      expect(proxy.fired('gone')).toBe(1);
+      expect(local.proxy.fired('lost')).toBe(1);
+      expect(local.proxy.fired('gone')).toBe(1);
       const types = engine.journal.queryLog({ transferId: record.id }).map((e) => e.type);
       expect(types).toContain('complete.confirmed');
       expect(types).not.toContain('upload.restarted');
-      expect(sha256(await getObject(moto.endpoint, b, 'lost.bin'))).toBe(file.sha256);
+      expect(sha256(await getObject(local.moto.endpoint, b, 'lost.bin'))).toBe(file.sha256);
     } finally {
       await engine.close();
     }
@@ -108,22 +88,22 @@ describe('network faults', () => {
 
   it('retries ListParts failures on resume', async () => {
     const home = tempDir();
-    const b = await bucket();
+    const b = await local.bucket();
     const file = randomFile(home, 6 * PART);
     const engine = makeEngine(home, { planLimits: TINY, concurrency: 1, bandwidthLimit: 4 * PART });
     try {
-      const record = await engine.manager.add({ filePath: file.path, target: target(proxy.endpoint, b, 'list.bin'), partSize: PART });
+      const record = await engine.manager.add({ filePath: file.path, target: target(local.proxy.endpoint, b, 'list.bin'), partSize: PART });
       engine.manager.start(record.id);
       await whenPartsDone(engine, record.id, 2);
       await engine.manager.pause(record.id);
       engine.manager.setBandwidthLimit(null);
-      proxy.addRule({ name: 'list-reset', match: isListParts(), action: { kind: 'reset-before-upstream' } });
-      proxy.addRule({ name: 'list-500', match: isListParts(), action: { kind: 'status', status: 500, code: 'InternalError' } });
+      local.proxy.addRule({ name: 'list-reset', match: isListParts(), action: { kind: 'reset-before-upstream' } });
+      local.proxy.addRule({ name: 'list-500', match: isListParts(), action: { kind: 'status', status: 500, code: 'InternalError' } });
       const done = engine.manager.waitFor(record.id);
       engine.manager.start(record.id);
       expect((await done).kind).toBe('completed');
-      expect(proxy.fired('list-reset') + proxy.fired('list-500')).toBe(2);
-      expect(sha256(await getObject(moto.endpoint, b, 'list.bin'))).toBe(file.sha256);
+      expect(local.proxy.fired('list-reset') + local.proxy.fired('list-500')).toBe(2);
+      expect(sha256(await getObject(local.moto.endpoint, b, 'list.bin'))).toBe(file.sha256);
     } finally {
       await engine.close();
     }
@@ -131,31 +111,31 @@ describe('network faults', () => {
 
   it('stops on a permanent error (AccessDenied) with an actionable message, and resumes once it is fixed', async () => {
     const home = tempDir();
-    const b = await bucket();
+    const b = await local.bucket();
     const file = randomFile(home, 5 * PART);
     const engine = makeEngine(home, { planLimits: TINY, concurrency: 1 });
     try {
-      proxy.addRule({ name: 'denied', match: isUploadPart(3), action: { kind: 'status', status: 403, code: 'AccessDenied', message: 'Access Denied' }, times: Infinity });
-      const record = await engine.manager.add({ filePath: file.path, target: target(proxy.endpoint, b, 'denied.bin'), partSize: PART });
+      local.proxy.addRule({ name: 'denied', match: isUploadPart(3), action: { kind: 'status', status: 403, code: 'AccessDenied', message: 'Access Denied' }, times: Infinity });
+      const record = await engine.manager.add({ filePath: file.path, target: target(local.proxy.endpoint, b, 'denied.bin'), partSize: PART });
       const failed = engine.manager.waitFor(record.id);
       engine.manager.start(record.id);
       const outcome = await failed;
       expect(outcome).toMatchObject({ kind: 'failed', error: { code: 'ACCESS_DENIED', retryable: false } });
       if (outcome.kind === 'failed') expect(outcome.error.message).toMatch(/credentials may write to this bucket/);
-      expect(proxy.fired('denied')).toBe(1); // not retried
+      expect(local.proxy.fired('denied')).toBe(1); // not retried
       const stopped = engine.journal.getTransfer(record.id)!;
       expect(stopped).toMatchObject({ state: 'failed', errorCode: 'ACCESS_DENIED' });
       expect(stopped.partsDone).toBe(2);
       expect(stopped.uploadId).not.toBeNull();
 
-      proxy.clearRules(); // the cause is fixed
-      const logStart = proxy.log.length;
+      local.proxy.clearRules(); // the cause is fixed
+      const logStart = local.proxy.log.length;
       const resumed = engine.manager.waitFor(record.id);
       engine.manager.start(record.id);
       expect((await resumed).kind).toBe('completed');
-      const resent = proxy.log.slice(logStart).filter((r) => r.method === 'PUT').map((r) => Number(new URLSearchParams(r.query).get('partNumber')));
+      const resent = local.proxy.log.slice(logStart).filter((r) => r.method === 'PUT').map((r) => Number(new URLSearchParams(r.query).get('partNumber')));
       expect(resent.sort()).toEqual([3, 4, 5]);
-      expect(sha256(await getObject(moto.endpoint, b, 'denied.bin'))).toBe(file.sha256);
+      expect(sha256(await getObject(local.moto.endpoint, b, 'denied.bin'))).toBe(file.sha256);
     } finally {
       await engine.close();
     }

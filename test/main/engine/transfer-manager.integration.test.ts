@@ -3,44 +3,25 @@
 // and a completion whose answer was lost before Dockside journaled it.
 import { appendFileSync, utimesSync } from 'node:fs';
 import { AbortMultipartUploadCommand, HeadObjectCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { crc32Of, crc32ToBase64 } from '../../../src/main/engine/index.js';
 import { MiB } from '../../../src/shared/part-planner.js';
 import type { TransferProgress } from '../../../src/shared/transfer-model.js';
-import { getObject, makeEngine, randomFile, sha256, target, tempDir, whenPartsDone } from '../../support/engine-harness.js';
-import { startFaultProxy, type FaultProxy } from '../../support/fault-proxy.js';
-import { createBucket, s3ClientFor, startMoto, uniqueBucketName, type MotoServer } from '../../support/moto-server.js';
+import { getObject, makeEngine, randomFile, sha256, target, tempDir, whenPartsDone, TINY_PARTS, useLocalS3 } from '../../support/engine-harness.js';
+import { s3ClientFor } from '../../support/moto-server.js';
 
-// Tiny parts (1 KiB) let a 1.2 MB file have more than 1,000 parts; moto allows them with this env.
-const TINY = { minPartSize: 1024, unit: 1024 } as const;
+const TINY = TINY_PARTS;
 
-let moto: MotoServer;
-let proxy: FaultProxy; // used only to count requests here: it injects no faults in this file
-
-beforeAll(async () => {
-  moto = await startMoto({ env: { S3_UPLOAD_PART_MIN_SIZE: '1' } });
-  proxy = await startFaultProxy(moto.endpoint);
-});
-
-afterAll(async () => {
-  await proxy?.close();
-  await moto?.stop();
-});
-
-async function bucket(): Promise<string> {
-  const name = uniqueBucketName();
-  await createBucket(moto.endpoint, name);
-  return name;
-}
+const local = useLocalS3();
 
 describe('upload to S3 (moto)', () => {
   it('uploads a multi-part file byte for byte, with a whole-object CRC32 the server agrees with', async () => {
     const home = tempDir();
-    const b = await bucket();
+    const b = await local.bucket();
     const file = randomFile(home, 17 * MiB + 123);
     const engine = makeEngine(home, { concurrency: 3 });
     try {
-      const record = await engine.manager.add({ filePath: file.path, target: target(moto.endpoint, b, 'big.bin'), partSize: 5 * MiB });
+      const record = await engine.manager.add({ filePath: file.path, target: target(local.moto.endpoint, b, 'big.bin'), partSize: 5 * MiB });
       expect(record.partCount).toBe(4);
       const done = engine.manager.waitFor(record.id);
       engine.manager.start(record.id);
@@ -48,13 +29,13 @@ describe('upload to S3 (moto)', () => {
       expect(outcome.kind).toBe('completed');
       if (outcome.kind !== 'completed') return;
 
-      const object = await getObject(moto.endpoint, b, 'big.bin');
+      const object = await getObject(local.moto.endpoint, b, 'big.bin');
       expect(sha256(object)).toBe(file.sha256);
       const expectedCrc = crc32ToBase64(crc32Of(file.bytes));
       expect(outcome.result.checksum).toBe(expectedCrc);
       expect(outcome.result.checksumType).toBe('FULL_OBJECT');
 
-      const head = await s3ClientFor(moto.endpoint).send(new HeadObjectCommand({ Bucket: b, Key: 'big.bin', ChecksumMode: 'ENABLED' }));
+      const head = await s3ClientFor(local.moto.endpoint).send(new HeadObjectCommand({ Bucket: b, Key: 'big.bin', ChecksumMode: 'ENABLED' }));
       expect(head.ChecksumCRC32).toBe(expectedCrc);
       expect(head.Metadata?.['dockside-transfer-id']).toBe(record.id);
 
@@ -71,11 +52,11 @@ describe('upload to S3 (moto)', () => {
 
   it('resumes with more than 1,000 parts on S3: ListParts is paginated and only missing or mismatched parts are re-sent', async () => {
     const home = tempDir();
-    const b = await bucket();
+    const b = await local.bucket();
     const partCount = 1_200;
     const file = randomFile(home, partCount * 1024 - 100);
     const first = makeEngine(home, { concurrency: 8, planLimits: TINY });
-    const record = await first.manager.add({ filePath: file.path, target: target(proxy.endpoint, b, 'many.bin'), partSize: 1024 });
+    const record = await first.manager.add({ filePath: file.path, target: target(local.proxy.endpoint, b, 'many.bin'), partSize: 1024 });
     expect(record.partCount).toBe(partCount);
     first.manager.start(record.id);
     await whenPartsDone(first, record.id, 1_050);
@@ -93,13 +74,13 @@ describe('upload to S3 (moto)', () => {
       const wrong = journaledParts.find((p) => p.partNumber === 7)!;
       second.journal.recordPart(record.id, uploadId, { ...wrong, etag: '"00000000000000000000000000000000"' });
 
-      const logStart = proxy.log.length;
+      const logStart = local.proxy.log.length;
       const done = second.manager.waitFor(record.id);
       second.manager.start(record.id);
       const outcome = await done;
       expect(outcome.kind).toBe('completed');
 
-      const requests = proxy.log.slice(logStart);
+      const requests = local.proxy.log.slice(logStart);
       const listPages = requests.filter((r) => r.method === 'GET' && r.query.includes('uploadId='));
       expect(listPages.length).toBeGreaterThanOrEqual(2); // 1,000 parts a page
       const resent = requests.filter((r) => r.method === 'PUT' && r.query.includes('partNumber=')).map((r) => Number(new URLSearchParams(r.query).get('partNumber')));
@@ -114,7 +95,7 @@ describe('upload to S3 (moto)', () => {
       // S3 may hold a few more parts than were journaled (in flight at the pause): those are re-sent too.
       expect(reconciled?.data).toMatchObject({ journaledParts: journaledParts.length - 3, dropped: 1, toSend: expected.size });
       expect(Number(reconciled?.data?.remoteParts)).toBeGreaterThanOrEqual(journaledParts.length);
-      expect(sha256(await getObject(moto.endpoint, b, 'many.bin'))).toBe(file.sha256);
+      expect(sha256(await getObject(local.moto.endpoint, b, 'many.bin'))).toBe(file.sha256);
     } finally {
       await second.close();
     }
@@ -122,16 +103,16 @@ describe('upload to S3 (moto)', () => {
 
   it('starts a new multipart upload when S3 no longer knows the old one (NoSuchUpload), and says so in the log', async () => {
     const home = tempDir();
-    const b = await bucket();
+    const b = await local.bucket();
     const file = randomFile(home, 300 * 1024);
     const engine = makeEngine(home, { concurrency: 2, planLimits: TINY, bandwidthLimit: 200 * 1024 });
     try {
-      const record = await engine.manager.add({ filePath: file.path, target: target(moto.endpoint, b, 'gone.bin'), partSize: 10 * 1024 });
+      const record = await engine.manager.add({ filePath: file.path, target: target(local.moto.endpoint, b, 'gone.bin'), partSize: 10 * 1024 });
       engine.manager.start(record.id);
       await whenPartsDone(engine, record.id, 5);
       await engine.manager.pause(record.id);
       const oldUploadId = engine.journal.getTransfer(record.id)!.uploadId!;
-      await s3ClientFor(moto.endpoint).send(new AbortMultipartUploadCommand({ Bucket: b, Key: 'gone.bin', UploadId: oldUploadId }));
+      await s3ClientFor(local.moto.endpoint).send(new AbortMultipartUploadCommand({ Bucket: b, Key: 'gone.bin', UploadId: oldUploadId }));
 
       engine.manager.setBandwidthLimit(null);
       const done = engine.manager.waitFor(record.id);
@@ -143,7 +124,7 @@ describe('upload to S3 (moto)', () => {
       expect(restarted).toHaveLength(1);
       expect(restarted[0]!.level).toBe('warn');
       expect(restarted[0]!.data).toMatchObject({ previousUploadId: oldUploadId });
-      expect(sha256(await getObject(moto.endpoint, b, 'gone.bin'))).toBe(file.sha256);
+      expect(sha256(await getObject(local.moto.endpoint, b, 'gone.bin'))).toBe(file.sha256);
     } finally {
       await engine.close();
     }
@@ -151,11 +132,11 @@ describe('upload to S3 (moto)', () => {
 
   it('stops a transfer whose file changes during the upload, and never completes an object of mixed contents', async () => {
     const home = tempDir();
-    const b = await bucket();
+    const b = await local.bucket();
     const file = randomFile(home, 400 * 1024);
     const engine = makeEngine(home, { concurrency: 2, planLimits: TINY, bandwidthLimit: 100 * 1024 });
     try {
-      const record = await engine.manager.add({ filePath: file.path, target: target(moto.endpoint, b, 'changing.bin'), partSize: 10 * 1024 });
+      const record = await engine.manager.add({ filePath: file.path, target: target(local.moto.endpoint, b, 'changing.bin'), partSize: 10 * 1024 });
       const done = engine.manager.waitFor(record.id);
       engine.manager.start(record.id);
       await whenPartsDone(engine, record.id, 3);
@@ -163,7 +144,7 @@ describe('upload to S3 (moto)', () => {
       const outcome = await done;
       expect(outcome).toMatchObject({ kind: 'failed', error: { code: 'FILE_CHANGED', retryable: false } });
       expect(engine.journal.getTransfer(record.id)).toMatchObject({ state: 'failed', errorCode: 'FILE_CHANGED' });
-      await expect(s3ClientFor(moto.endpoint).send(new HeadObjectCommand({ Bucket: b, Key: 'changing.bin' }))).rejects.toMatchObject({
+      await expect(s3ClientFor(local.moto.endpoint).send(new HeadObjectCommand({ Bucket: b, Key: 'changing.bin' }))).rejects.toMatchObject({
         $metadata: { httpStatusCode: 404 },
       });
 
@@ -178,11 +159,11 @@ describe('upload to S3 (moto)', () => {
 
   it('notices a file touched while paused (same size, new mtime) before sending anything more', async () => {
     const home = tempDir();
-    const b = await bucket();
+    const b = await local.bucket();
     const file = randomFile(home, 200 * 1024);
     const engine = makeEngine(home, { concurrency: 1, planLimits: TINY, bandwidthLimit: 100 * 1024 });
     try {
-      const record = await engine.manager.add({ filePath: file.path, target: target(moto.endpoint, b, 'touched.bin'), partSize: 10 * 1024 });
+      const record = await engine.manager.add({ filePath: file.path, target: target(local.moto.endpoint, b, 'touched.bin'), partSize: 10 * 1024 });
       engine.manager.start(record.id);
       await whenPartsDone(engine, record.id, 2);
       await engine.manager.pause(record.id);
@@ -199,15 +180,15 @@ describe('upload to S3 (moto)', () => {
 
   it('cancel aborts the multipart upload: nothing is left on S3', async () => {
     const home = tempDir();
-    const b = await bucket();
+    const b = await local.bucket();
     const file = randomFile(home, 300 * 1024);
     const engine = makeEngine(home, { concurrency: 3, planLimits: TINY, bandwidthLimit: 100 * 1024 });
     try {
-      const record = await engine.manager.add({ filePath: file.path, target: target(moto.endpoint, b, 'cancel.bin'), partSize: 10 * 1024 });
+      const record = await engine.manager.add({ filePath: file.path, target: target(local.moto.endpoint, b, 'cancel.bin'), partSize: 10 * 1024 });
       const done = engine.manager.waitFor(record.id);
       engine.manager.start(record.id);
       await whenPartsDone(engine, record.id, 3);
-      const s3 = s3ClientFor(moto.endpoint);
+      const s3 = s3ClientFor(local.moto.endpoint);
       expect((await s3.send(new ListMultipartUploadsCommand({ Bucket: b }))).Uploads ?? []).toHaveLength(1);
 
       await engine.manager.cancel(record.id); // while parts are in flight
@@ -224,11 +205,11 @@ describe('upload to S3 (moto)', () => {
 
   it('finishes a transfer whose completion S3 processed just before Dockside stopped, without an error or a second object', async () => {
     const home = tempDir();
-    const b = await bucket();
+    const b = await local.bucket();
     const file = randomFile(home, 50 * 1024);
     const engine = makeEngine(home, { planLimits: TINY });
     try {
-      const record = await engine.manager.add({ filePath: file.path, target: target(moto.endpoint, b, 'twice.bin'), partSize: 10 * 1024 });
+      const record = await engine.manager.add({ filePath: file.path, target: target(local.moto.endpoint, b, 'twice.bin'), partSize: 10 * 1024 });
       const first = engine.manager.waitFor(record.id);
       engine.manager.start(record.id);
       expect((await first).kind).toBe('completed');
@@ -241,7 +222,7 @@ describe('upload to S3 (moto)', () => {
       expect(outcome.kind).toBe('completed');
       expect(engine.journal.getTransfer(record.id)!.state).toBe('completed');
       expect(engine.journal.queryLog({ transferId: record.id }).some((e) => e.type === 'complete.confirmed')).toBe(true);
-      expect(sha256(await getObject(moto.endpoint, b, 'twice.bin'))).toBe(file.sha256);
+      expect(sha256(await getObject(local.moto.endpoint, b, 'twice.bin'))).toBe(file.sha256);
     } finally {
       await engine.close();
     }
@@ -249,11 +230,11 @@ describe('upload to S3 (moto)', () => {
 
   it('re-adding the same unchanged file continues the unfinished transfer instead of starting another', async () => {
     const home = tempDir();
-    const b = await bucket();
+    const b = await local.bucket();
     const file = randomFile(home, 100 * 1024);
     const engine = makeEngine(home, { planLimits: TINY, bandwidthLimit: 50 * 1024 });
     try {
-      const where = target(moto.endpoint, b, 'again.bin');
+      const where = target(local.moto.endpoint, b, 'again.bin');
       const first = await engine.manager.add({ filePath: file.path, target: where, partSize: 10 * 1024 });
       engine.manager.start(first.id);
       await whenPartsDone(engine, first.id, 1);
@@ -268,12 +249,12 @@ describe('upload to S3 (moto)', () => {
 
   it('runs at most maxActiveTransfers at once and queues the rest', async () => {
     const home = tempDir();
-    const b = await bucket();
+    const b = await local.bucket();
     const engine = makeEngine(home, { planLimits: TINY, maxActiveTransfers: 2, concurrency: 2, bandwidthLimit: 400 * 1024 });
     try {
       const files = [0, 1, 2, 3].map((i) => randomFile(home, 60 * 1024, `queued-${i}.bin`));
       const records = await Promise.all(
-        files.map((f, i) => engine.manager.add({ filePath: f.path, target: target(moto.endpoint, b, `q${i}.bin`), partSize: 10 * 1024 })),
+        files.map((f, i) => engine.manager.add({ filePath: f.path, target: target(local.moto.endpoint, b, `q${i}.bin`), partSize: 10 * 1024 })),
       );
       const running = new Set<string>();
       let most = 0;
@@ -291,7 +272,7 @@ describe('upload to S3 (moto)', () => {
       );
       expect(outcomes.map((o) => o.kind)).toEqual(['completed', 'completed', 'completed', 'completed']);
       expect(most).toBe(2);
-      for (const [i, f] of files.entries()) expect(sha256(await getObject(moto.endpoint, b, `q${i}.bin`))).toBe(f.sha256);
+      for (const [i, f] of files.entries()) expect(sha256(await getObject(local.moto.endpoint, b, `q${i}.bin`))).toBe(f.sha256);
     } finally {
       await engine.close();
     }
@@ -299,11 +280,11 @@ describe('upload to S3 (moto)', () => {
 
   it('emits typed progress: bytes done, smoothed speed, ETA and the state of each part in flight', async () => {
     const home = tempDir();
-    const b = await bucket();
+    const b = await local.bucket();
     const file = randomFile(home, 400 * 1024);
     const engine = makeEngine(home, { planLimits: TINY, concurrency: 3, bandwidthLimit: 400 * 1024 });
     try {
-      const record = await engine.manager.add({ filePath: file.path, target: target(moto.endpoint, b, 'progress.bin'), partSize: 20 * 1024 });
+      const record = await engine.manager.add({ filePath: file.path, target: target(local.moto.endpoint, b, 'progress.bin'), partSize: 20 * 1024 });
       const seen: TransferProgress[] = [];
       engine.manager.on('progress', (p) => seen.push(p));
       const done = engine.manager.waitFor(record.id);
