@@ -4,4 +4,6 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { runCli } = await import('../src/main/cli/main.ts');
+const { watchOutput } = await import('../src/main/cli/output-closed.ts');
+watchOutput(0);
 process.exitCode = await runCli(process.argv.slice(2));

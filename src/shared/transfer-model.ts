@@ -45,6 +45,8 @@ export interface TransferRecord {
   readonly objectEtag: string | null;
   readonly errorCode: string | null;
   readonly errorMessage: string | null;
+  /** The process holding the transfer (pid@host:nonce) while it is queued or running. */
+  readonly owner: string | null;
   readonly bytesDone: number;
   readonly partsDone: number;
   readonly createdAt: number;

@@ -13,7 +13,7 @@ export class UsageError extends DocksideError {
 
 /** A part size: a whole number of MiB within S3's limits. */
 export function partSizeOption(value: string): number {
-  const bytes = unit(() => parseSize(value));
+  const bytes = unit('--part-size', () => parseSize(value));
   if (bytes % MiB !== 0 || bytes < S3_LIMITS.minPartSize || bytes > S3_LIMITS.maxPartSize) {
     throw new UsageError(`--part-size ${value}: use a whole number of MiB from 5MiB to 5GiB, such as 16MiB or 64M.`);
   }
@@ -22,7 +22,7 @@ export function partSizeOption(value: string): number {
 
 /** A bandwidth cap in bytes per second. */
 export function rateOption(value: string): number {
-  return unit(() => parseRate(value));
+  return unit('--limit-rate', () => parseRate(value));
 }
 
 /** A whole number within [min, max]. */
@@ -67,11 +67,11 @@ export function timeOption(name: string, now: () => number = Date.now): (value: 
   };
 }
 
-function unit<T>(parse: () => T): T {
+function unit<T>(option: string, parse: () => T): T {
   try {
     return parse();
   } catch (error) {
-    if (error instanceof UnitParseError) throw new UsageError(error.message);
+    if (error instanceof UnitParseError) throw new UsageError(`${option}: ${error.message}`);
     throw error;
   }
 }

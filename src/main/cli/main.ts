@@ -11,6 +11,7 @@ import { registerLs } from './commands/ls.js';
 import { registerResume } from './commands/resume.js';
 import { registerUpload } from './commands/upload.js';
 import { EXIT, EXIT_CODES_HELP, type ExitCode } from './exit-codes.js';
+import { watchOutput } from './output-closed.js';
 
 /** Runs the CLI with `argv` (user arguments only) and resolves with the exit code. */
 export async function runCli(argv: readonly string[]): Promise<ExitCode> {
@@ -24,6 +25,7 @@ export async function runCli(argv: readonly string[]): Promise<ExitCode> {
     .option('--home <dir>', 'folder for the journal (default: $DOCKSIDE_HOME, else the per-user data folder)')
     .addHelpText('after', EXIT_CODES_HELP)
     .showHelpAfterError('(run `dockside --help` for usage)')
+    .configureOutput({ outputError: (text, write) => write(`dockside: ${text.replace(/^error: /, '')}`) })
     .exitOverride();
   registerUpload(program, setExit);
   registerResume(program, setExit);
@@ -64,6 +66,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const isEntry = process.argv[1] !== undefined && /[\\/]main\.(ts|js)$/.test(process.argv[1]);
 if (isEntry) {
+  watchOutput(EXIT.OK);
   const code = await runCli(process.argv.slice(2));
   process.exitCode = code;
 }

@@ -42,7 +42,10 @@ function summary(p: TransferProgress): string {
 }
 
 function timeLeft(p: TransferProgress): string {
-  return p.state === 'completing' ? 'completing…' : formatEta(p.etaSeconds);
+  if (p.state === 'completing') return 'completing…';
+  if (p.state === 'completed') return 'done';
+  if (p.state === 'paused' || p.state === 'failed') return p.state;
+  return formatEta(p.etaSeconds);
 }
 
 function doneLine(record: TransferRecord, result: CompletedUpload): string {
@@ -51,6 +54,11 @@ function doneLine(record: TransferRecord, result: CompletedUpload): string {
 
 function resumeHint(record: TransferRecord): string {
   return `  resume with: dockside resume ${record.id}`;
+}
+
+function failedHint(record: TransferRecord, error: ErrorInfo): string {
+  if (error.code === 'TRANSFER_BUSY') return '';
+  return `\n  once the cause is fixed: dockside resume ${record.id}   (or drop it: dockside cancel ${record.id})`;
 }
 
 class JsonView implements ProgressView {
@@ -133,7 +141,7 @@ class BarView implements ProgressView {
   }
   failed(record: TransferRecord, error: ErrorInfo): void {
     this.bars.get(record.id)?.update({ left: 'failed' });
-    this.after(`✗ ${record.filePath}: ${error.message}\n${resumeHint(record)}\n`);
+    this.after(`✗ ${record.filePath}: ${error.message}${failedHint(record, error)}\n`);
   }
   interrupted(record: TransferRecord): void {
     this.bars.get(record.id)?.update({ left: 'paused' });
@@ -159,9 +167,11 @@ class PlainView implements ProgressView {
   ) {}
   added(record: TransferRecord): void {
     this.records.set(record.id, record);
-    this.err.write(`${record.filePath} → s3://${record.target.bucket}/${record.target.key} (${formatBytes(record.fileSize)}, ${record.partCount} parts) [${record.id}]\n`);
+    this.err.write(`${record.filePath} → s3://${record.target.bucket}/${record.target.key} (${formatBytes(record.fileSize)}, ${record.partCount} ${record.partCount === 1 ? 'part' : 'parts'}) [${record.id}]\n`);
   }
   progress(p: TransferProgress): void {
+    // Only while it runs: the outcome gets a line of its own.
+    if (p.state !== 'running' && p.state !== 'completing') return;
     const now = Date.now();
     if (now - (this.lastPrinted.get(p.transferId) ?? 0) < this.everyMs) return;
     this.lastPrinted.set(p.transferId, now);
@@ -175,7 +185,7 @@ class PlainView implements ProgressView {
     this.out.write(`${doneLine(record, result)}\n`);
   }
   failed(record: TransferRecord, error: ErrorInfo): void {
-    this.out.write(`✗ ${record.filePath}: ${error.message}\n${resumeHint(record)}\n`);
+    this.out.write(`✗ ${record.filePath}: ${error.message}${failedHint(record, error)}\n`);
   }
   interrupted(record: TransferRecord): void {
     this.out.write(`‖ ${record.filePath}: paused\n${resumeHint(record)}\n`);

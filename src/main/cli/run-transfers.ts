@@ -2,10 +2,12 @@
  * Runs transfers to the end for `upload` and `resume`: renders progress, turns Ctrl-C and
  * SIGTERM into a clean pause (journal consistent, exit 75), and picks the exit code.
  */
+import { DocksideError } from '../../shared/errors.js';
 import type { TransferRecord } from '../../shared/transfer-model.js';
 import type { RunOutcome } from '../engine/index.js';
 import type { Engine } from './compose.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
+import { onOutputClosed } from './output-closed.js';
 import type { ProgressView } from './progress-view.js';
 
 export async function runTransfers(engine: Engine, records: readonly TransferRecord[], view: ProgressView): Promise<ExitCode> {
@@ -23,12 +25,27 @@ export async function runTransfers(engine: Engine, records: readonly TransferRec
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  unsubscribe.push(
+    onOutputClosed(() => {
+      if (interrupted) return;
+      interrupted = true;
+      void manager.pauseAll('shutdown');
+    }),
+  );
   try {
     const outcomes = await Promise.all(
       records.map(async (record) => {
         view.added(record);
         const done = manager.waitFor(record.id);
-        manager.start(record.id);
+        try {
+          manager.start(record.id);
+        } catch (error) {
+          // Busy elsewhere or already finished: report it for this file, let the others run.
+          if (!(error instanceof DocksideError)) throw error;
+          const outcome: RunOutcome = { kind: 'failed', error: error.toInfo() };
+          render(view, record, outcome);
+          return outcome;
+        }
         const outcome = await done;
         render(view, manager.get(record.id) ?? record, outcome);
         return outcome;

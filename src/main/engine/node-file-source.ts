@@ -71,7 +71,7 @@ function fileError(path: string, error: unknown): DocksideError {
   const code = (error as { code?: string }).code;
   switch (code) {
     case 'ENOENT':
-      return new DocksideError('FILE_NOT_FOUND', `${path} does not exist (moved, deleted, or on a drive that is not connected). Put it back and resume.`, { cause: error });
+      return new DocksideError('FILE_NOT_FOUND', `${path} does not exist (moved, deleted, or on a drive that is not connected).`, { cause: error });
     case 'EACCES':
     case 'EPERM':
       return new DocksideError('FILE_UNREADABLE', `${path} cannot be read: permission denied.`, { cause: error });

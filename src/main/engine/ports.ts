@@ -67,6 +67,8 @@ export interface ObjectStore {
   uploadPart(req: UploadPartRequest, signal?: AbortSignal): Promise<{ etag: string }>;
   /** Every part S3 holds for the upload, following pagination to the end. */
   listParts(req: { bucket: string; key: string; uploadId: string }, signal?: AbortSignal): Promise<RemotePart[]>;
+  /** Whether the multipart upload still exists (one small ListParts). */
+  uploadExists(req: { bucket: string; key: string; uploadId: string }, signal?: AbortSignal): Promise<boolean>;
   completeMultipartUpload(req: CompleteUploadRequest, signal?: AbortSignal): Promise<{ etag: string }>;
   abortMultipartUpload(req: { bucket: string; key: string; uploadId: string }, signal?: AbortSignal): Promise<void>;
   /** The object's metadata, or null when there is no such object. */

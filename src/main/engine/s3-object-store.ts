@@ -144,6 +144,18 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
+  async uploadExists(req: { bucket: string; key: string; uploadId: string }, signal?: AbortSignal): Promise<boolean> {
+    try {
+      await this.client.send(new ListPartsCommand({ Bucket: req.bucket, Key: req.key, UploadId: req.uploadId, MaxParts: 1 }), {
+        abortSignal: signal,
+      });
+      return true;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'NoSuchUpload') return false;
+      throw error;
+    }
+  }
+
   async completeMultipartUpload(req: CompleteUploadRequest, signal?: AbortSignal): Promise<{ etag: string }> {
     const out = await this.client.send(
       new CompleteMultipartUploadCommand({

@@ -132,7 +132,10 @@ export class TransferManager extends TypedEmitter<EngineEvents> {
     return record;
   }
 
-  /** Queues a transfer to run (new, paused or failed). Resolves when it is queued, not when done. */
+  /**
+   * Queues a transfer to run (new, paused or failed); returns once it is queued, not when done.
+   * Throws TRANSFER_BUSY, changing nothing, when another live process holds the transfer.
+   */
   start(id: string): void {
     this.assertOpen();
     const record = this.mustGet(id);
@@ -140,6 +143,8 @@ export class TransferManager extends TypedEmitter<EngineEvents> {
     if (!isUnfinished(record.state)) {
       throw new DocksideError('INVALID_STATE', `Transfer ${id} is ${record.state}; there is nothing to resume.`);
     }
+    // Claim before touching anything: the journal belongs to whoever is uploading the transfer.
+    this.claimOrThrow(id, 'leave it to that one');
     if (record.state !== 'queued') {
       this.journal.setState(id, 'queued', null);
       this.emit('state', id, 'queued', null);
@@ -164,6 +169,7 @@ export class TransferManager extends TypedEmitter<EngineEvents> {
       this.queue.splice(index, 1);
       const record = this.mustGet(id);
       if (canTransition(record.state, 'pause')) this.setState(id, 'paused');
+      this.journal.release(id, this.owner);
       this.settle(id, { kind: 'paused' });
       return;
     }
@@ -193,11 +199,23 @@ export class TransferManager extends TypedEmitter<EngineEvents> {
     }
     const index = this.queue.indexOf(id);
     if (index >= 0) this.queue.splice(index, 1);
-    const fresh = this.mustGet(id);
-    if (fresh.uploadId) await this.abortRemote(fresh);
-    this.setState(id, 'cancelled');
-    this.log(id, 'info', 'transfer.cancelled', `Cancelled: ${why}.`, { uploadId: fresh.uploadId });
+    // Another process uploading it would carry on regardless: it must stop first.
+    this.claimOrThrow(id, 'stop it there first (Ctrl-C), then cancel');
+    try {
+      const fresh = this.mustGet(id);
+      if (fresh.uploadId) await this.abortRemote(fresh);
+      this.setState(id, 'cancelled');
+      this.log(id, 'info', 'transfer.cancelled', `Cancelled: ${why}.`, { uploadId: fresh.uploadId });
+    } finally {
+      this.journal.release(id, this.owner);
+    }
     this.settle(id, { kind: 'cancelled' });
+  }
+
+  private claimOrThrow(id: string, advice: string): void {
+    if (!this.journal.claim(id, this.owner, isOwnerAlive)) {
+      throw new DocksideError('TRANSFER_BUSY', `Transfer ${id} is being uploaded by another Dockside process; ${advice}.`);
+    }
   }
 
   /** Changes the total upload rate cap while transfers run. */
@@ -255,11 +273,8 @@ export class TransferManager extends TypedEmitter<EngineEvents> {
     while (!this.closed && this.active.size < this.maxActive && this.queue.length > 0) {
       const id = this.queue.shift()!;
       const record = this.journal.getTransfer(id);
-      if (!record || !isUnfinished(record.state)) continue;
-      if (!this.journal.claim(id, this.owner, isOwnerAlive)) {
-        const error = new DocksideError('TRANSFER_BUSY', `Transfer ${id} is being uploaded by another Dockside process; leave it to that one.`);
-        this.log(id, 'warn', 'transfer.busy', error.message, {});
-        this.settle(id, { kind: 'failed', error: error.toInfo() });
+      if (!record || !isUnfinished(record.state)) {
+        this.journal.release(id, this.owner);
         continue;
       }
       this.launch(record);

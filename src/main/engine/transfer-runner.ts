@@ -67,6 +67,8 @@ export interface RunnerDeps {
 export const TRANSFER_ID_METADATA = 'dockside-transfer-id';
 
 const MAX_RECONCILE_ROUNDS = 3;
+/** Consecutive failures of one part after which the upload's existence is checked. */
+const UPLOAD_PROBE_EVERY = 5;
 
 export class TransferRunner {
   private readonly inFlight = new Map<number, { size: number; bytesSent: number; state: InFlightPart['state']; attempt: number }>();
@@ -311,6 +313,9 @@ export class TransferRunner {
           slot.attempt = attempt;
           slot.state = 'reading';
           slot.bytesSent = 0;
+          // Some endpoints answer parts of an aborted upload with 500s rather than NoSuchUpload;
+          // after a run of failures, ask whether the upload is still there.
+          if (attempt > 0 && attempt % UPLOAD_PROBE_EVERY === 0) await this.assertUploadExists(uploadId, signal);
           await this.checkFile(file);
           await file.readExactly(buffer, length, offset);
           const data = buffer.subarray(0, length);
@@ -341,6 +346,12 @@ export class TransferRunner {
       );
     } finally {
       this.inFlight.delete(partNumber);
+    }
+  }
+
+  private async assertUploadExists(uploadId: string, signal: AbortSignal): Promise<void> {
+    if (!(await this.deps.store.uploadExists(this.where(uploadId), signal))) {
+      throw new DocksideError('UPLOAD_NOT_FOUND', `S3 no longer has multipart upload ${uploadId}.`);
     }
   }
 

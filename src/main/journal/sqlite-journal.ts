@@ -41,6 +41,7 @@ interface TransferRow {
   object_etag: string | null;
   error_code: string | null;
   error_message: string | null;
+  owner: string | null;
   created_at: number;
   updated_at: number;
   completed_at: number | null;
@@ -315,6 +316,7 @@ function toRecord(r: TransferRow): TransferRecord {
     objectEtag: r.object_etag,
     errorCode: r.error_code,
     errorMessage: r.error_message,
+    owner: r.owner,
     bytesDone: r.bytes_done,
     partsDone: r.parts_done,
     createdAt: r.created_at,

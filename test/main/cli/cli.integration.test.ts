@@ -3,50 +3,33 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createBucket, s3ClientFor, startMoto, uniqueBucketName, type MotoServer } from '../../support/moto-server.js';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { describe, expect, it } from 'vitest';
+import { createBucket, uniqueBucketName } from '../../support/moto-server.js';
 import {
   getObjectBytes,
   journalExists,
-  killLeftovers,
   listTransfers,
   MiB,
   openUploads,
   parseJsonLines,
   runCli,
-  tempDir,
+  startCli,
   writeRandomFile,
+  useCliStack,
 } from './run-cli.js';
 
 const TIMEOUT = { timeout: 120_000 };
 
-let moto: MotoServer;
-let s3: S3Client;
-let scratch: { path: string; remove: () => void };
-
-beforeAll(async () => {
-  moto = await startMoto();
-  s3 = s3ClientFor(moto.endpoint);
-  scratch = tempDir('cli');
-});
-
-afterEach(killLeftovers);
-
-afterAll(async () => {
-  await killLeftovers();
-  s3?.destroy();
-  await moto?.stop();
-  scratch?.remove();
-});
+const stack = useCliStack('cli');
 
 /** A fresh DOCKSIDE_HOME and bucket for one test. */
 async function fixture(name: string): Promise<{ home: string; bucket: string; dir: string }> {
-  const dir = join(scratch.path, `${name}-${Math.random().toString(36).slice(2, 8)}`);
+  const dir = join(stack.scratch.path, `${name}-${Math.random().toString(36).slice(2, 8)}`);
   const home = join(dir, 'home');
   mkdirSync(home, { recursive: true });
   const bucket = uniqueBucketName(name);
-  await createBucket(moto.endpoint, bucket);
+  await createBucket(stack.moto.endpoint, bucket);
   return { home, bucket, dir };
 }
 
@@ -93,7 +76,7 @@ describe('bad input', () => {
       MISSING: join(dir, 'missing.bin'),
       DIR: dir,
       BUCKET: bucket,
-      ENDPOINT: moto.endpoint,
+      ENDPOINT: stack.moto.endpoint,
     };
     const result = await runCli(
       args.map((a) => substitutes[a] ?? a),
@@ -106,9 +89,9 @@ describe('bad input', () => {
     // Nothing journaled: either no journal at all, or one with no transfers in it.
     if (journalExists(home)) expect(await listTransfers(home)).toEqual([]);
     // Nothing sent.
-    const objects = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+    const objects = await stack.s3.send(new ListObjectsV2Command({ Bucket: bucket }));
     expect(objects.KeyCount ?? 0).toBe(0);
-    expect(await openUploads(s3, bucket)).toEqual([]);
+    expect(await openUploads(stack.s3, bucket)).toEqual([]);
   });
 });
 
@@ -118,7 +101,7 @@ describe('upload --json', () => {
     const file = join(dir, 'twenty-five.bin');
     const data = writeRandomFile(file, 25 * MiB);
 
-    const result = await runCli(['upload', file, '--bucket', bucket, '--endpoint', moto.endpoint, '--part-size', '5MiB', '--json'], { home });
+    const result = await runCli(['upload', file, '--bucket', bucket, '--endpoint', stack.moto.endpoint, '--part-size', '5MiB', '--json'], { home });
     expect(result.code, `stderr: ${result.stderr}`).toBe(0);
 
     const lines = parseJsonLines(result.stdout); // throws on any non-JSON line
@@ -147,8 +130,8 @@ describe('upload --json', () => {
     });
     expect(lines.filter((l) => l.type === 'result')).toHaveLength(1);
 
-    expect((await getObjectBytes(s3, bucket, 'twenty-five.bin')).equals(data)).toBe(true);
-    expect(await openUploads(s3, bucket)).toEqual([]);
+    expect((await getObjectBytes(stack.s3, bucket, 'twenty-five.bin')).equals(data)).toBe(true);
+    expect(await openUploads(stack.s3, bucket)).toEqual([]);
 
     const listed = await listTransfers(home);
     expect(listed).toHaveLength(1);
@@ -170,13 +153,37 @@ describe('upload --json', () => {
   });
 });
 
+describe('output closed by the reader (`dockside log | head -1`)', () => {
+  // BUG (src/main/cli/main.ts and the commands' process.stdout.write calls): nothing handles
+  // EPIPE on stdout, so when the reader of a pipe goes away (`dockside log | head`, `ls --json |
+  // head -c 100`) Node crashes with "Unhandled 'error' event ... write EPIPE" and a stack trace on
+  // stderr (exit code 1). A CLI should stop quietly. `upload --json | head` dies the same way,
+  // mid-upload (no pause, no result).
+  it.each([
+    { name: 'log', args: ['log'] },
+    { name: 'ls --json', args: ['ls', '--json'] },
+  ])('`dockside $name` stops quietly when stdout is closed', TIMEOUT, async ({ args }) => {
+    const { home, bucket, dir } = await fixture('epipe');
+    const file = join(dir, 'small.bin');
+    writeRandomFile(file, 1 * MiB);
+    const upload = await runCli(['upload', file, '--bucket', bucket, '--endpoint', stack.moto.endpoint], { home });
+    expect(upload.code, upload.stderr).toBe(0);
+
+    const cli = startCli(args, { home });
+    cli.child.stdout!.destroy(); // the reader is gone before the CLI writes a byte
+    const exit = await cli.waitForExit();
+    expect(exit.stderr).not.toMatch(/EPIPE|Unhandled 'error' event|\n\s+at /);
+    expect(exit.code).toBe(0);
+  });
+});
+
 describe('plain output (not a terminal, no --json)', () => {
   it('prints the ✓ line with s3://bucket/key on stdout and exits 0', TIMEOUT, async () => {
     const { home, bucket, dir } = await fixture('plain');
     const file = join(dir, 'plain.bin');
     const data = writeRandomFile(file, 12 * MiB);
 
-    const result = await runCli(['upload', file, '--bucket', bucket, '--key', 'some/where/plain.bin', '--endpoint', moto.endpoint], { home });
+    const result = await runCli(['upload', file, '--bucket', bucket, '--key', 'some/where/plain.bin', '--endpoint', stack.moto.endpoint], { home });
     expect(result.code, `stderr: ${result.stderr}`).toBe(0);
 
     const out = result.stdout.split('\n').filter((l) => l !== '');
@@ -186,6 +193,6 @@ describe('plain output (not a terminal, no --json)', () => {
     expect(result.stderr).toContain(`${file} → s3://${bucket}/some/where/plain.bin`);
     expect(result.stderr).toContain(`[${listed!.id}]`);
     expect(listed!.state).toBe('completed');
-    expect((await getObjectBytes(s3, bucket, 'some/where/plain.bin')).equals(data)).toBe(true);
+    expect((await getObjectBytes(stack.s3, bucket, 'some/where/plain.bin')).equals(data)).toBe(true);
   });
 });

@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GetObjectCommand, ListMultipartUploadsCommand, type S3Client } from '@aws-sdk/client-s3';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { s3ClientFor, startMoto, type MotoServer } from '../../support/moto-server.js';
 
 // The SDK's Node 20 deprecation notice is noise in test output (the CLI silences it the same way).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -284,4 +286,31 @@ export async function openUploads(s3: S3Client, bucket: string): Promise<string[
 /** A progress line of the given transfer with at least `parts` parts journaled. */
 export function progressWith(transferId: string, parts: number): (line: Record<string, unknown>) => boolean {
   return (line) => line.type === 'progress' && line.transferId === transferId && typeof line.partsDone === 'number' && line.partsDone >= parts;
+}
+
+export interface CliStack {
+  /** moto_server for this test file. */
+  moto: MotoServer;
+  /** An S3 client talking straight to moto (to check what the CLI did). */
+  s3: S3Client;
+  /** A scratch folder for files and DOCKSIDE_HOMEs, removed after the file. */
+  scratch: { path: string; remove: () => void };
+}
+
+/** Registers hooks that start moto and a scratch folder for a CLI test file, and stop stray CLIs. */
+export function useCliStack(prefix: string): CliStack {
+  const stack = {} as CliStack;
+  beforeAll(async () => {
+    stack.moto = await startMoto();
+    stack.s3 = s3ClientFor(stack.moto.endpoint);
+    stack.scratch = tempDir(prefix);
+  });
+  afterEach(killLeftovers);
+  afterAll(async () => {
+    await killLeftovers();
+    stack.s3?.destroy();
+    await stack.moto?.stop();
+    stack.scratch?.remove();
+  });
+  return stack;
 }

@@ -278,6 +278,7 @@ describe('SqliteJournal', () => {
       objectEtag: null,
       errorCode: null,
       errorMessage: null,
+      owner: null,
       bytesDone: 0,
       partsDone: 0,
       createdAt: t,

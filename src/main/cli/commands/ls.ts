@@ -1,6 +1,8 @@
 /** `dockside ls`: the transfers in the journal. */
 import type { Command } from 'commander';
+import type { TransferRecord } from '../../../shared/transfer-model.js';
 import { formatBytes, formatPercent } from '../../../shared/units.js';
+import { isOwnerAlive } from '../../engine/index.js';
 import { openJournal } from '../compose.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { globalHome } from './shared-options.js';
@@ -21,7 +23,7 @@ export function registerLs(program: Command, setExit: (code: ExitCode) => void):
         } else {
           const rows = records.map((r) => [
             r.id,
-            r.state + (r.errorCode ? ` (${r.errorCode})` : ''),
+            displayState(r),
             formatPercent(r.bytesDone, r.fileSize),
             formatBytes(r.fileSize),
             new Date(r.updatedAt).toISOString().replace('T', ' ').slice(0, 19),
@@ -34,6 +36,16 @@ export function registerLs(program: Command, setExit: (code: ExitCode) => void):
         journal.close();
       }
     });
+}
+
+/**
+ * The state as people should read it: a transfer journaled as running whose process is gone
+ * (killed, crashed, machine restarted) is `interrupted`, and `dockside resume` continues it.
+ */
+export function displayState(r: TransferRecord): string {
+  const active = r.state === 'running' || r.state === 'completing' || r.state === 'queued';
+  if (active && (r.owner === null || !isOwnerAlive(r.owner))) return 'interrupted';
+  return r.state + (r.errorCode && r.state === 'failed' ? ` (${r.errorCode})` : '');
 }
 
 /** Left-aligned columns; the last column is not padded. */
