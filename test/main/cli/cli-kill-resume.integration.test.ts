@@ -57,6 +57,10 @@ describe('SIGKILL', () => {
     const transferId = (await first.waitForJson((l) => l.type === 'transfer', 'the transfer line')).transferId as string;
     const afterFirst = await killAfterMoreParts(first, transferId, 0, 2);
     expect(afterFirst.uploadId).toEqual(expect.any(String));
+    // The journal still says running (nobody could say otherwise); `ls` tells people the truth.
+    expect(afterFirst.state).toBe('running');
+    const listed = await runCli(['ls'], { home });
+    expect(listed.stdout).toMatch(new RegExp(`${transferId}\\s+interrupted`));
 
     // 2. resume, killed once at least one more part is journaled.
     const second = startCli(['resume', transferId, ...slow, '--json'], { home });

@@ -1,9 +1,11 @@
 // Network faults never end a transfer by themselves: the engine against moto through the
 // fault-injecting proxy (test/support/fault-proxy.ts).
+import { AbortMultipartUploadCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import type { CredentialProvider, TemporaryCredentials } from '../../../src/main/engine/index.js';
 import { getObject, makeEngine, randomFile, sha256, target, tempDir, whenPartsDone, TINY_PARTS, useLocalS3 } from '../../support/engine-harness.js';
 import { isCompleteMultipart, isCreateMultipart, isListParts, isUploadPart } from '../../support/fault-proxy.js';
+import { s3ClientFor } from '../../support/moto-server.js';
 
 const TINY = TINY_PARTS;
 const PART = 64 * 1024;
@@ -140,4 +142,38 @@ describe('network faults', () => {
       await engine.close();
     }
   });
+
+  it('notices an upload that vanished when the endpoint answers its parts with 500s instead of NoSuchUpload', async () => {
+    const home = tempDir();
+    const b = await local.bucket();
+    const file = randomFile(home, 4 * PART);
+    const engine = makeEngine(home, { planLimits: TINY, concurrency: 1, bandwidthLimit: 2 * PART });
+    try {
+      const record = await engine.manager.add({ filePath: file.path, target: target(local.proxy.endpoint, b, 'vanished.bin'), partSize: PART });
+      const done = engine.manager.waitFor(record.id);
+      engine.manager.start(record.id);
+      await whenPartsDone(engine, record.id, 1);
+      const doomed = engine.journal.getTransfer(record.id)!.uploadId!;
+      // From now on the old upload's parts get a 500, as moto and some S3-compatible servers answer
+      // for an upload that was aborted (say, by the cleanup job while the laptop slept).
+      local.proxy.addRule({
+        name: 'dead-upload',
+        match: (req) => isUploadPart()(req) && req.query.get('uploadId') === doomed,
+        action: { kind: 'status', status: 500, code: 'InternalError' },
+        times: Infinity,
+      });
+      await s3ClientFor(local.moto.endpoint).send(new AbortMultipartUploadCommand({ Bucket: b, Key: 'vanished.bin', UploadId: doomed }));
+      engine.manager.setBandwidthLimit(null);
+
+      expect((await done).kind).toBe('completed');
+      const after = engine.journal.getTransfer(record.id)!;
+      expect(after.uploadId).not.toBe(doomed);
+      expect(local.proxy.fired('dead-upload')).toBeGreaterThanOrEqual(5);
+      expect(engine.journal.queryLog({ transferId: record.id }).some((e) => e.type === 'upload.restarted')).toBe(true);
+      expect(sha256(await getObject(local.moto.endpoint, b, 'vanished.bin'))).toBe(file.sha256);
+    } finally {
+      await engine.close();
+    }
+  });
 });
+
