@@ -1,6 +1,7 @@
 /** Parsing and checking of CLI option values; every failure is a UsageError (exit code 2). */
 import { DocksideError } from '../../shared/errors.js';
 import { MiB, S3_LIMITS } from '../../shared/part-planner.js';
+import type { ChecksumType } from '../../shared/transfer-model.js';
 import { parseRate, parseSize, UnitParseError } from '../../shared/units.js';
 
 /** Bad input to the CLI: reported with exit code 2, before anything is changed. */
@@ -18,6 +19,19 @@ export function partSizeOption(value: string): number {
     throw new UsageError(`--part-size ${value}: use a whole number of MiB from 5MiB to 5GiB, such as 16MiB or 64M.`);
   }
   return bytes;
+}
+
+/** full-object or composite, as S3 names the two kinds of multipart checksum. */
+export function checksumTypeOption(value: string): ChecksumType {
+  switch (value.toLowerCase()) {
+    case 'full-object':
+    case 'full_object':
+      return 'FULL_OBJECT';
+    case 'composite':
+      return 'COMPOSITE';
+    default:
+      throw new UsageError(`--checksum-type ${value}: use full-object or composite.`);
+  }
 }
 
 /** A bandwidth cap in bytes per second. */

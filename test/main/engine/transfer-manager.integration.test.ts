@@ -305,5 +305,27 @@ describe('upload to S3 (moto)', () => {
       await engine.close();
     }
   });
-});
 
+  it('uploads with composite (per-part) checksums when asked, and still journals the whole-file CRC32', async () => {
+    const home = tempDir();
+    const b = await local.bucket();
+    const file = randomFile(home, 50 * 1024);
+    const engine = makeEngine(home, { planLimits: TINY });
+    try {
+      const record = await engine.manager.add({ filePath: file.path, target: target(local.moto.endpoint, b, 'composite.bin'), partSize: 10 * 1024, checksumType: 'COMPOSITE' });
+      const done = engine.manager.waitFor(record.id);
+      engine.manager.start(record.id);
+      const outcome = await done;
+      expect(outcome).toMatchObject({ kind: 'completed', result: { checksumType: 'COMPOSITE', checksum: crc32ToBase64(crc32Of(file.bytes)) } });
+      const head = await s3ClientFor(local.moto.endpoint).send(new HeadObjectCommand({ Bucket: b, Key: 'composite.bin', ChecksumMode: 'ENABLED' }));
+      expect(head.ChecksumType).toBe('COMPOSITE');
+      // S3's composite: the CRC32 of the 5 parts' CRC32s (AWS appends "-5"; moto does not).
+      const partCrcs = Buffer.concat([0, 1, 2, 3, 4].map((i) => Buffer.from(crc32ToBase64(crc32Of(file.bytes.subarray(i * 10240, (i + 1) * 10240))), 'base64')));
+      expect(head.ChecksumCRC32).toMatch(new RegExp(`^${crc32ToBase64(crc32Of(partCrcs)).replace(/[+/=]/g, '\\$&')}(-5)?$`));
+      expect(engine.journal.getTransfer(record.id)!.fullChecksum).toBe(crc32ToBase64(crc32Of(file.bytes)));
+      expect(sha256(await getObject(local.moto.endpoint, b, 'composite.bin'))).toBe(file.sha256);
+    } finally {
+      await engine.close();
+    }
+  });
+});

@@ -2,9 +2,9 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DocksideError } from '../../../shared/errors.js';
-import type { TransferRecord, TransferTarget } from '../../../shared/transfer-model.js';
+import type { ChecksumType, TransferRecord, TransferTarget } from '../../../shared/transfer-model.js';
 import { NodeFileSource } from '../../engine/index.js';
-import { endpointOption, partSizeOption, UsageError } from '../cli-options.js';
+import { checksumTypeOption, endpointOption, partSizeOption, UsageError } from '../cli-options.js';
 import { openEngine } from '../compose.js';
 import type { ExitCode } from '../exit-codes.js';
 import { createProgressView } from '../progress-view.js';
@@ -17,6 +17,7 @@ interface UploadFlags extends EngineFlags {
   endpoint?: string;
   region?: string;
   partSize?: number;
+  checksumType?: ChecksumType;
 }
 
 export function registerUpload(program: Command, setExit: (code: ExitCode) => void): void {
@@ -28,7 +29,12 @@ export function registerUpload(program: Command, setExit: (code: ExitCode) => vo
     .option('-k, --key <key>', 'object key (default: the file name; one file only)')
     .option('--endpoint <url>', 'S3-compatible endpoint, path-style (default: $DOCKSIDE_ENDPOINT, $AWS_ENDPOINT_URL_S3, AWS)', endpointOption)
     .option('--region <region>', 'AWS region (default: $AWS_REGION or us-east-1)')
-    .option('--part-size <size>', 'part size, a whole number of MiB such as 16MiB or 64M (raised when the file needs it)', partSizeOption);
+    .option('--part-size <size>', 'part size, a whole number of MiB such as 16MiB or 64M (raised when the file needs it)', partSizeOption)
+    .option(
+      '--checksum-type <type>',
+      'full-object: S3 checks a CRC32 of the whole object (default); composite: per-part CRC32s only, for S3-compatible stores that mishandle full-object checksums',
+      checksumTypeOption,
+    );
   addEngineOptions(command).action(async (files: string[], flags: UploadFlags) => {
     setExit(await upload(files, flags, globalHome(program)));
   });
@@ -69,7 +75,14 @@ async function upload(files: string[], flags: UploadFlags, home: string | undefi
         region,
         forcePathStyle: endpoint !== null,
       };
-      records.push(await engine.manager.add({ filePath: path, target, ...(flags.partSize ? { partSize: flags.partSize } : {}) }));
+      records.push(
+        await engine.manager.add({
+          filePath: path,
+          target,
+          ...(flags.partSize ? { partSize: flags.partSize } : {}),
+          ...(flags.checksumType ? { checksumType: flags.checksumType } : {}),
+        }),
+      );
     }
     return await runTransfers(engine, records, createProgressView(outputMode(flags)));
   } finally {
