@@ -34,7 +34,7 @@ export const testCredentials = (): CredentialProvider => new StaticCredentialPro
 /** A manager on a journal in `home`, talking to `endpoint`. */
 export function makeEngine(
   home: string,
-  options: Partial<TransferManagerOptions> & { credentials?: CredentialProvider; stallTimeoutMs?: number } = {},
+  options: Partial<TransferManagerOptions> & { credentials?: CredentialProvider; stallTimeoutMs?: number; completeTimeoutMs?: number } = {},
 ): Harness {
   const journal = new SqliteJournal(join(home, 'journal.sqlite'));
   const stores: S3ObjectStore[] = [];
@@ -43,7 +43,13 @@ export function makeEngine(
     journal,
     files: new NodeFileSource(),
     storeFor: (target) => {
-      const store = new S3ObjectStore({ target, credentials, stallTimeoutMs: options.stallTimeoutMs ?? 2_000, connectTimeoutMs: 2_000 });
+      const store = new S3ObjectStore({
+        target,
+        credentials,
+        stallTimeoutMs: options.stallTimeoutMs ?? 2_000,
+        completeTimeoutMs: options.completeTimeoutMs ?? 10_000,
+        connectTimeoutMs: 2_000,
+      });
       stores.push(store);
       return store;
     },

@@ -17,7 +17,9 @@ export type FaultAction =
   /** Answer with an S3-style XML error (e.g. 503 SlowDown); upstream never sees the request. */
   | { kind: 'status'; status: number; code: string; message?: string }
   /** Forward, wait for the whole upstream response (so S3 acted on it), then reset instead of replying. */
-  | { kind: 'drop-response' };
+  | { kind: 'drop-response' }
+  /** Forward, and hold upstream's answer for `ms` before passing it on: a server slow to process. */
+  | { kind: 'delay'; ms: number };
 
 export interface RequestInfo {
   method: string;
@@ -227,18 +229,34 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       if (rule.name !== undefined) entry.rule = rule.name;
     }
 
+    const passOn = (upRes: http.IncomingMessage) => {
+      const status = upRes.statusCode ?? 502;
+      entry.status = status;
+      res.writeHead(status, upRes.statusMessage, forwardableHeaders(upRes.headers));
+      upRes.pipe(res);
+      // Upstream dying mid-body must not look like a short but complete response.
+      upRes.on('close', () => {
+        if (!upRes.complete) resetSocket(req.socket);
+      });
+    };
+
     switch (action?.kind) {
       case undefined: {
         if (expectsContinue) res.writeContinue();
+        forward(req, res, entry, passOn);
+        return;
+      }
+
+      case 'delay': {
+        if (expectsContinue) res.writeContinue();
+        const { ms } = action;
         forward(req, res, entry, (upRes) => {
-          const status = upRes.statusCode ?? 502;
-          entry.status = status;
-          res.writeHead(status, upRes.statusMessage, forwardableHeaders(upRes.headers));
-          upRes.pipe(res);
-          // Upstream dying mid-body must not look like a short but complete response.
-          upRes.on('close', () => {
-            if (!upRes.complete) resetSocket(req.socket);
-          });
+          upRes.pause();
+          const timer = setTimeout(() => {
+            timers.delete(timer);
+            passOn(upRes);
+          }, ms);
+          timers.add(timer);
         });
         return;
       }

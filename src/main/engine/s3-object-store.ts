@@ -34,6 +34,11 @@ export interface S3ObjectStoreOptions {
   readonly credentials: CredentialProvider;
   /** No bytes moving on a connection for this long means it stalled (default 60 s). */
   readonly stallTimeoutMs?: number;
+  /**
+   * The same for CompleteMultipartUpload (default 15 min): assembling a very large object takes
+   * the server minutes, and S3-compatible servers, unlike S3, send nothing meanwhile.
+   */
+  readonly completeTimeoutMs?: number;
   readonly connectTimeoutMs?: number;
   /** Connections kept per store; at least the part concurrency. */
   readonly maxSockets?: number;
@@ -41,6 +46,7 @@ export interface S3ObjectStoreOptions {
 
 export class S3ObjectStore implements ObjectStore {
   private client: S3Client;
+  private completeClient: S3Client;
   private forceRefresh = false;
   private readonly agents: { http: HttpAgent; https: HttpsAgent };
 
@@ -50,10 +56,19 @@ export class S3ObjectStore implements ObjectStore {
       http: new HttpAgent({ keepAlive: true, maxSockets }),
       https: new HttpsAgent({ keepAlive: true, maxSockets }),
     };
-    this.client = this.makeClient();
+    this.client = this.makeClient(this.stallMs);
+    this.completeClient = this.makeClient(this.completeMs);
   }
 
-  private makeClient(): S3Client {
+  private get stallMs(): number {
+    return this.options.stallTimeoutMs ?? 60_000;
+  }
+
+  private get completeMs(): number {
+    return Math.max(this.options.completeTimeoutMs ?? 15 * 60_000, this.stallMs);
+  }
+
+  private makeClient(stallTimeoutMs: number): S3Client {
     const { target, credentials } = this.options;
     return new S3Client({
       region: target.region,
@@ -75,15 +90,17 @@ export class S3ObjectStore implements ObjectStore {
         httpAgent: this.agents.http,
         httpsAgent: this.agents.https,
         connectionTimeout: this.options.connectTimeoutMs ?? 15_000,
-        socketTimeout: this.options.stallTimeoutMs ?? 60_000,
+        socketTimeout: stallTimeoutMs,
       }),
     });
   }
 
   refreshCredentials(): void {
     // The SDK caches the identity it resolved; a new client asks our provider again.
+    // Old clients are left to finish their requests: destroying them would close the shared agents.
     this.forceRefresh = true;
-    this.client = this.makeClient();
+    this.client = this.makeClient(this.stallMs);
+    this.completeClient = this.makeClient(this.completeMs);
   }
 
   async createMultipartUpload(req: CreateUploadRequest, signal?: AbortSignal): Promise<{ uploadId: string }> {
@@ -157,7 +174,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async completeMultipartUpload(req: CompleteUploadRequest, signal?: AbortSignal): Promise<{ etag: string }> {
-    const out = await this.client.send(
+    const out = await this.completeClient.send(
       new CompleteMultipartUploadCommand({
         Bucket: req.bucket,
         Key: req.key,
@@ -200,6 +217,7 @@ export class S3ObjectStore implements ObjectStore {
   /** Closes pooled connections. */
   destroy(): void {
     this.client.destroy();
+    this.completeClient.destroy();
     this.agents.http.destroy();
     this.agents.https.destroy();
   }

@@ -175,5 +175,26 @@ describe('network faults', () => {
       await engine.close();
     }
   });
+
+  it('waits longer for CompleteMultipartUpload than for parts: assembling a huge object takes the server a while', async () => {
+    const home = tempDir();
+    const b = await local.bucket();
+    const file = randomFile(home, 3 * PART);
+    // The server takes 2.5 s to answer the completion, longer than the 1 s stall timeout for parts.
+    local.proxy.addRule({ name: 'slow-complete', match: isCompleteMultipart(), action: { kind: 'delay', ms: 2_500 } });
+    const engine = makeEngine(home, { planLimits: TINY, stallTimeoutMs: 1_000, completeTimeoutMs: 10_000 });
+    try {
+      const record = await engine.manager.add({ filePath: file.path, target: target(local.proxy.endpoint, b, 'slow.bin'), partSize: PART });
+      const done = engine.manager.waitFor(record.id);
+      engine.manager.start(record.id);
+      expect((await done).kind).toBe('completed');
+      expect(local.proxy.fired('slow-complete')).toBe(1);
+      // Answered the first time: no retry, and only one completion request was sent.
+      expect(engine.journal.queryLog({ transferId: record.id }).filter((e) => e.type === 'retry')).toEqual([]);
+      expect(local.proxy.log.filter((r) => r.method === 'POST' && r.query.includes('uploadId=') && r.path.endsWith('/slow.bin'))).toHaveLength(1);
+    } finally {
+      await engine.close();
+    }
+  });
 });
 
