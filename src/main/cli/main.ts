@@ -2,6 +2,7 @@
  * The `dockside` command: the upload engine without a window, for scripts and support desks.
  * Exit codes are in exit-codes.ts and the README.
  */
+import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { DocksideError } from '../../shared/errors.js';
 import { UsageError } from './cli-options.js';
@@ -13,6 +14,8 @@ import { registerUpload } from './commands/upload.js';
 import { EXIT, EXIT_CODES_HELP, type ExitCode } from './exit-codes.js';
 import { watchOutput } from './output-closed.js';
 
+const VERSION = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
+
 /** Runs the CLI with `argv` (user arguments only) and resolves with the exit code. */
 export async function runCli(argv: readonly string[]): Promise<ExitCode> {
   let exitCode: ExitCode = EXIT.OK;
@@ -21,7 +24,7 @@ export async function runCli(argv: readonly string[]): Promise<ExitCode> {
   };
   const program = new Command('dockside')
     .description('Upload very large files to S3: in parts, several at once, resumable after any interruption.')
-    .version('0.1.0')
+    .version(VERSION)
     .option('--home <dir>', 'folder for the journal (default: $DOCKSIDE_HOME, else the per-user data folder)')
     .addHelpText('after', EXIT_CODES_HELP)
     .showHelpAfterError('(run `dockside --help` for usage)')
