@@ -67,6 +67,8 @@ export interface RunnerDeps {
 export const TRANSFER_ID_METADATA = 'dockside-transfer-id';
 
 const MAX_RECONCILE_ROUNDS = 3;
+/** New multipart uploads in one run before giving up: a server that keeps forgetting them is broken. */
+const MAX_RESTARTS = 5;
 /** Consecutive failures of one part after which the upload's existence is checked. */
 const UPLOAD_PROBE_EVERY = 5;
 
@@ -127,6 +129,7 @@ export class TransferRunner {
       });
       file = await this.deps.files.open(this.transfer.filePath);
       await this.checkFile(file);
+      let restarts = 0;
       for (let round = 0; ; round++) {
         signal.throwIfAborted();
         try {
@@ -140,7 +143,7 @@ export class TransferRunner {
         } catch (raw) {
           signal.throwIfAborted();
           const error = classifyError(raw);
-          if (error.code === 'UPLOAD_NOT_FOUND') {
+          if (error.code === 'UPLOAD_NOT_FOUND' && (restarts += 1) <= MAX_RESTARTS) {
             await this.restart(error.message);
           } else if (error.code === 'PART_MISMATCH' && round < MAX_RECONCILE_ROUNDS) {
             this.log('warn', 'parts.mismatch', 'S3 refused the part list; checking the parts again and re-sending any that differ.', {
@@ -161,6 +164,17 @@ export class TransferRunner {
   }
 
   private stopped(raw: unknown, signal: AbortSignal): RunOutcome {
+    try {
+      return this.record(raw, signal);
+    } catch (error) {
+      // Even if the journal cannot take the final state (disk full, say), the caller learns how
+      // the run ended; the journal still says what it last could, and resume starts from there.
+      const info = classifyError(error).toInfo();
+      return { kind: 'failed', error: { code: 'JOURNAL', retryable: false, message: `The transfer stopped, and the journal could not record it: ${info.message}` } };
+    }
+  }
+
+  private record(raw: unknown, signal: AbortSignal): RunOutcome {
     if (signal.aborted) {
       const reason = signal.reason instanceof StopRequest ? signal.reason.reason : 'pause';
       if (reason === 'cancel') return { kind: 'cancelled' };

@@ -196,5 +196,47 @@ describe('network faults', () => {
       await engine.close();
     }
   });
+
+  it('gives up with UPLOAD_NOT_FOUND when the server forgets every new upload, instead of creating uploads for ever', async () => {
+    const home = tempDir();
+    const b = await local.bucket();
+    const file = randomFile(home, 2 * PART);
+    local.proxy.addRule({ name: 'amnesia', match: isUploadPart(), action: { kind: 'status', status: 404, code: 'NoSuchUpload' }, times: Infinity });
+    const engine = makeEngine(home, { planLimits: TINY, concurrency: 1 });
+    try {
+      const record = await engine.manager.add({ filePath: file.path, target: target(local.proxy.endpoint, b, 'amnesia.bin'), partSize: PART });
+      const done = engine.manager.waitFor(record.id);
+      engine.manager.start(record.id);
+      expect(await done).toMatchObject({ kind: 'failed', error: { code: 'UPLOAD_NOT_FOUND' } });
+      const log = engine.journal.queryLog({ transferId: record.id });
+      expect(log.filter((e) => e.type === 'upload.restarted')).toHaveLength(5);
+      expect(log.filter((e) => e.type === 'upload.created')).toHaveLength(6);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('reports how a run ended even when the journal cannot record the final state', async () => {
+    const home = tempDir();
+    const b = await local.bucket();
+    const file = randomFile(home, 2 * PART);
+    local.proxy.addRule({ name: 'denied', match: isUploadPart(), action: { kind: 'status', status: 403, code: 'AccessDenied' } });
+    const engine = makeEngine(home, { planLimits: TINY });
+    // The disk fills up just as the transfer fails: recording 'failed' throws.
+    const setState = engine.journal.setState.bind(engine.journal);
+    engine.journal.setState = (id, state, error) => {
+      if (state === 'failed') throw new Error('SQLITE_FULL: database or disk is full');
+      setState(id, state, error);
+    };
+    try {
+      const record = await engine.manager.add({ filePath: file.path, target: target(local.proxy.endpoint, b, 'full.bin'), partSize: PART });
+      const done = engine.manager.waitFor(record.id);
+      engine.manager.start(record.id);
+      expect(await done).toMatchObject({ kind: 'failed', error: { code: 'JOURNAL', message: expect.stringContaining('disk is full') } });
+    } finally {
+      engine.journal.setState = setState;
+      await engine.close();
+    }
+  });
 });
 
