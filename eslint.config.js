@@ -5,8 +5,7 @@
 // The rule is tested by test/lint/layering.test.ts, so it cannot silently stop firing.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
-import { importX } from 'eslint-plugin-import-x';
-import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+import importPlugin from 'eslint-plugin-import';
 
 /** @param {string} target @param {string[]} from @param {string} message */
 const zone = (target, from, message) => ({ target, from, message });
@@ -41,14 +40,15 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', URL: 'readonly', AbortController: 'readonly', AbortSignal: 'readonly' } },
-    plugins: { 'import-x': importX },
+    plugins: { import: importPlugin },
     settings: {
-      'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })],
+      // Resolves our `.js` specifiers to the `.ts` files, so the zones below see real paths.
+      'import/resolver': { typescript: { project: './tsconfig.json' } },
     },
     rules: {
       // basePath: zones are resolved from this file's folder, not from wherever ESLint was started.
-      'import-x/no-restricted-paths': ['error', { zones: layering, basePath: import.meta.dirname }],
-      'import-x/no-unresolved': 'error',
+      'import/no-restricted-paths': ['error', { zones: layering, basePath: import.meta.dirname }],
+      'import/no-unresolved': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-restricted-imports': restrict(electronBan, sqliteBan),
@@ -57,14 +57,14 @@ export default tseslint.config(
   },
   {
     files: ['src/**/*.ts', 'src/**/*.tsx', 'backend/**/*.ts'],
-    rules: { 'import-x/no-default-export': 'error' },
+    rules: { 'import/no-default-export': 'error' },
   },
   {
     files: ['src/shared/**'],
     rules: {
       'no-restricted-imports': restrict(electronBan, sqliteBan, reactBan),
       // Catches `fs` as well as `node:fs`.
-      'import-x/no-nodejs-modules': 'error',
+      'import/no-nodejs-modules': 'error',
     },
   },
   {

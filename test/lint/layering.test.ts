@@ -104,7 +104,7 @@ function importingDefault(specifier: string): string {
 async function expectRule(layer: Layer, code: string, ruleId: string): Promise<void> {
   const errors = await lintErrors(layer, code);
   const summary = errors.map((message) => `${message.ruleId ?? 'fatal'}: ${message.message}`);
-  expect(summary.filter((line) => line.startsWith('fatal') || line.startsWith('import-x/no-unresolved'))).toEqual([]);
+  expect(summary.filter((line) => line.startsWith('fatal') || line.startsWith('import/no-unresolved'))).toEqual([]);
   expect(errors.map((message) => message.ruleId), summary.join('\n')).toContain(ruleId);
 }
 
@@ -113,9 +113,9 @@ async function expectClean(layer: Layer, code: string): Promise<void> {
   expect(errors.map((message) => `${message.ruleId ?? 'fatal'}: ${message.message}`)).toEqual([]);
 }
 
-const PATHS = 'import-x/no-restricted-paths';
+const PATHS = 'import/no-restricted-paths';
 const IMPORTS = 'no-restricted-imports';
-const BUILTINS = 'import-x/no-nodejs-modules';
+const BUILTINS = 'import/no-nodejs-modules';
 const SYNTAX = 'no-restricted-syntax';
 
 describe('layering rule: forbidden imports are errors', () => {
@@ -160,7 +160,7 @@ describe('layering rule: forbidden imports are errors', () => {
   });
 
   it('src/main/engine may not have a default export', async () => {
-    await expectRule('src/main/engine', 'const x = 1;\nexport default x;\n', 'import-x/no-default-export');
+    await expectRule('src/main/engine', 'const x = 1;\nexport default x;\n', 'import/no-default-export');
   });
 });
 
