@@ -1,0 +1,69 @@
+/**
+ * The physical limit in the same run: the lower of reading the file from disk and a raw HTTP
+ * PUT stream to the sink over loopback (several at once, as the tools use several connections).
+ */
+import { open } from 'node:fs/promises';
+import http from 'node:http';
+import https from 'node:https';
+import { readFileSync } from 'node:fs';
+
+/** MiB/s reading `file` start to end with large sequential reads. */
+export async function diskReadMiBs(file: string): Promise<number> {
+  const handle = await open(file, 'r');
+  const buffer = Buffer.allocUnsafe(8 * 1024 * 1024);
+  let total = 0;
+  const started = process.hrtime.bigint();
+  try {
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, total);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+    }
+  } finally {
+    await handle.close();
+  }
+  return total / (1024 * 1024) / (Number(process.hrtime.bigint() - started) / 1e9);
+}
+
+/** MiB/s of `streams` parallel PUTs totalling `totalBytes` to the sink (no S3 client in the way). */
+export async function rawPutMiBs(endpoint: string, caFile: string | undefined, totalBytes: number, streams = 8): Promise<number> {
+  const url = new URL(endpoint);
+  const chunk = Buffer.alloc(1024 * 1024, 7);
+  const agentOptions = { keepAlive: true, ...(caFile ? { ca: readFileSync(caFile) } : {}) };
+  const agent = url.protocol === 'https:' ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+  const perStream = Math.floor(totalBytes / streams);
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: streams }, (_, i) =>
+      new Promise<void>((resolve, reject) => {
+        const request = (url.protocol === 'https:' ? https : http).request(
+          {
+            host: url.hostname,
+            port: url.port,
+            method: 'PUT',
+            path: `/bench-limit/raw-${i}`,
+            agent,
+            headers: { 'content-length': perStream, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => (res.statusCode && res.statusCode < 300 ? resolve() : reject(new Error(`raw PUT answered ${res.statusCode}`))));
+          },
+        );
+        request.on('error', reject);
+        let sent = 0;
+        const pump = () => {
+          while (sent < perStream) {
+            const n = Math.min(chunk.length, perStream - sent);
+            sent += n;
+            if (!request.write(n === chunk.length ? chunk : chunk.subarray(0, n))) return void request.once('drain', pump);
+          }
+          request.end();
+        };
+        pump();
+      }),
+    ),
+  );
+  agent.destroy();
+  return (perStream * streams) / (1024 * 1024) / (Number(process.hrtime.bigint() - started) / 1e9);
+}
