@@ -107,7 +107,7 @@ describe('engine findings from the chaos suite (it.fails: these describe the beh
   // ACCESS_DENIED, permanent: the CLI exits 1 with "check your credentials" although the object
   // is complete. The SDK marks the error $metadata.clockSkewCorrected = true; classifyError
   // could treat that as CLOCK_SKEW (as the SDK's own retry strategy does).
-  it.fails('a clock skew first met by HeadObject does not fail the transfer', { timeout: 90_000 }, async () => {
+  it('a clock skew first met by HeadObject does not fail the transfer', { timeout: 90_000 }, async () => {
     const [run] = await runFaultSchedule({
       files: [10 * MiB],
       seed: SEED,
@@ -130,7 +130,7 @@ describe('engine findings from the chaos suite (it.fails: these describe the beh
   // needs the CLI and the server in different processes (in one process the answer always wins),
   // hence the CLI here: 4 ExpiredTokens on each of 4 parts, of which today roughly half are
   // journaled as NETWORK retries.
-  it.fails('every ExpiredToken answer to an UploadPart is recognised (and refreshes the credentials)', { timeout: 120_000 }, async () => {
+  it('every ExpiredToken answer to an UploadPart is recognised (and refreshes the credentials)', { timeout: 120_000 }, async () => {
     const [run] = await runFaultSchedule({
       files: [20 * MiB],
       seed: SEED,
@@ -155,7 +155,7 @@ describe('engine findings from the chaos suite (it.fails: these describe the beh
   // cost seconds instead of the file. Here the window is pinned down: moto really completed the
   // upload (the answer was held by the proxy and the CLI killed), and the proxy answers the
   // resume's first HeadObject with 404, as during the window.
-  it.fails('a resume that finds the upload gone and the object not yet there does not send the file again', { timeout: 90_000 }, async () => {
+  it('a resume that finds the upload gone and the object not yet there does not send the file again', { timeout: 90_000 }, async () => {
     const moto = await startMoto();
     const proxy = await startFaultProxy(moto.endpoint);
     const s3 = s3ClientFor(moto.endpoint);

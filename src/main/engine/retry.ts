@@ -10,7 +10,7 @@ interface S3Like {
   name?: string;
   code?: string;
   message?: string;
-  $metadata?: { httpStatusCode?: number };
+  $metadata?: { httpStatusCode?: number; clockSkewCorrected?: boolean };
   $fault?: 'client' | 'server';
 }
 
@@ -97,6 +97,9 @@ export function classifyError(error: unknown): DocksideError {
 
   const s3Code = S3_CODES[name] ?? S3_CODES[code];
   if (s3Code) return make(s3Code, describe(s3Code, detail, status), error);
+  // A HEAD refused for a skewed clock has no body to name the error; the SDK tells us it just
+  // corrected its clock offset from the response, so the next attempt will be signed right.
+  if (e.$metadata?.clockSkewCorrected) return make('CLOCK_SKEW', `The request was refused, probably for a skewed clock (now corrected): ${detail}`, error);
   if (name === 'CredentialsProviderError') {
     return make('CREDENTIALS_MISSING', describe('CREDENTIALS_MISSING', `No AWS credentials could be found (${message || name})`, undefined), error);
   }

@@ -3,8 +3,6 @@
  * part bodies are streams that cannot be replayed, and the engine retries with its own policy,
  * for as long as the transfer is active, re-reading the part from disk.
  */
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -47,15 +45,11 @@ export interface S3ObjectStoreOptions {
 export class S3ObjectStore implements ObjectStore {
   private client: S3Client;
   private completeClient: S3Client;
+  /** Clients replaced by a credential refresh, closed on destroy(). */
+  private readonly retired: S3Client[] = [];
   private forceRefresh = false;
-  private readonly agents: { http: HttpAgent; https: HttpsAgent };
 
   constructor(private readonly options: S3ObjectStoreOptions) {
-    const maxSockets = options.maxSockets ?? 32;
-    this.agents = {
-      http: new HttpAgent({ keepAlive: true, maxSockets }),
-      https: new HttpsAgent({ keepAlive: true, maxSockets }),
-    };
     this.client = this.makeClient(this.stallMs);
     this.completeClient = this.makeClient(this.completeMs);
   }
@@ -86,9 +80,12 @@ export class S3ObjectStore implements ObjectStore {
         this.forceRefresh = false;
         return credentials.getCredentials({ forceRefresh });
       },
+      // Agent options, not agents: with agents of its own the SDK sends a part's body without
+      // waiting for "100 Continue", so an early S3 error (ExpiredToken, AccessDenied) races the
+      // upload and surfaces as a reset connection instead of the error S3 sent.
       requestHandler: new NodeHttpHandler({
-        httpAgent: this.agents.http,
-        httpsAgent: this.agents.https,
+        httpAgent: { keepAlive: true, maxSockets: this.options.maxSockets ?? 32 },
+        httpsAgent: { keepAlive: true, maxSockets: this.options.maxSockets ?? 32 },
         connectionTimeout: this.options.connectTimeoutMs ?? 15_000,
         socketTimeout: stallTimeoutMs,
       }),
@@ -97,8 +94,9 @@ export class S3ObjectStore implements ObjectStore {
 
   refreshCredentials(): void {
     // The SDK caches the identity it resolved; a new client asks our provider again.
-    // Old clients are left to finish their requests: destroying them would close the shared agents.
+    // Old clients are left to finish their in-flight requests.
     this.forceRefresh = true;
+    this.retired.push(this.client, this.completeClient);
     this.client = this.makeClient(this.stallMs);
     this.completeClient = this.makeClient(this.completeMs);
   }
@@ -216,9 +214,7 @@ export class S3ObjectStore implements ObjectStore {
 
   /** Closes pooled connections. */
   destroy(): void {
-    this.client.destroy();
-    this.completeClient.destroy();
-    this.agents.http.destroy();
-    this.agents.https.destroy();
+    for (const client of [this.client, this.completeClient, ...this.retired]) client.destroy();
+    this.retired.length = 0;
   }
 }

@@ -69,6 +69,8 @@ export const TRANSFER_ID_METADATA = 'dockside-transfer-id';
 const MAX_RECONCILE_ROUNDS = 3;
 /** New multipart uploads in one run before giving up: a server that keeps forgetting them is broken. */
 const MAX_RESTARTS = 5;
+/** Waits for an in-progress completion to show its object before starting over (2.5 min in all). */
+const COMPLETION_WAITS_MS = [5_000, 10_000, 20_000, 40_000, 75_000];
 /** Consecutive failures of one part after which the upload's existence is checked. */
 const UPLOAD_PROBE_EVERY = 5;
 
@@ -391,7 +393,7 @@ export class TransferRunner {
       const error = classifyError(raw);
       // A completion whose answer was lost, then retried, finds the upload gone: check the object.
       if (error.code !== 'UPLOAD_NOT_FOUND') throw error;
-      const object = await this.headOurObject(signal);
+      const object = await this.waitForCompletedObject(uploadId, signal);
       if (!object) throw error;
       this.log('info', 'complete.confirmed', 'S3 had already completed the upload (an earlier answer was lost); the object is in place.', {
         uploadId,
@@ -442,11 +444,29 @@ export class TransferRunner {
   private async adoptCompletedObject(uploadId: string, signal: AbortSignal): Promise<CompletedUpload | null> {
     const parts = this.deps.journal.listParts(this.transfer.id);
     if (parts.length !== this.plan.partCount) return null;
-    const object = await this.headOurObject(signal);
+    const object = await this.waitForCompletedObject(uploadId, signal);
     if (!object) return null;
     this.change('complete-parts');
     this.log('info', 'complete.confirmed', 'The upload had completed before Dockside stopped; the object is in place.', { uploadId });
     return this.finish(uploadId, object.etag, wholeChecksum(parts), signal);
+  }
+
+  /**
+   * Our object, when S3 has forgotten an upload whose parts were all sent. A completion may still
+   * be in progress (S3 drops the upload before the object appears), so give it time before
+   * deciding the upload is lost and sending the file again.
+   */
+  private async waitForCompletedObject(uploadId: string, signal: AbortSignal): Promise<RemoteObject | null> {
+    let object = await this.headOurObject(signal);
+    for (let wait = 0; !object && wait < COMPLETION_WAITS_MS.length; wait++) {
+      this.log('info', 'complete.waiting', 'S3 no longer lists the upload; waiting to see whether its completion is still in progress.', {
+        uploadId,
+        waitMs: COMPLETION_WAITS_MS[wait],
+      });
+      await this.deps.clock.sleep(COMPLETION_WAITS_MS[wait]!, signal);
+      object = await this.headOurObject(signal);
+    }
+    return object;
   }
 
   private async headOurObject(signal: AbortSignal): Promise<RemoteObject | null> {
