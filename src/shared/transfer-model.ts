@@ -47,6 +47,8 @@ export interface TransferRecord {
   readonly errorMessage: string | null;
   /** The process holding the transfer (pid@host:nonce) while it is queued or running. */
   readonly owner: string | null;
+  /** Set while a CreateMultipartUpload is under way whose upload id is not journaled yet. */
+  readonly createStartedAt: number | null;
   readonly bytesDone: number;
   readonly partsDone: number;
   readonly createdAt: number;

@@ -67,6 +67,8 @@ export interface ObjectStore {
   uploadPart(req: UploadPartRequest, signal?: AbortSignal): Promise<{ etag: string }>;
   /** Every part S3 holds for the upload, following pagination to the end. */
   listParts(req: { bucket: string; key: string; uploadId: string }, signal?: AbortSignal): Promise<RemotePart[]>;
+  /** The in-progress multipart uploads of exactly this key (ListMultipartUploads, all pages). */
+  listUploads(req: { bucket: string; key: string }, signal?: AbortSignal): Promise<string[]>;
   /** Whether the multipart upload still exists (one small ListParts). */
   uploadExists(req: { bucket: string; key: string; uploadId: string }, signal?: AbortSignal): Promise<boolean>;
   completeMultipartUpload(req: CompleteUploadRequest, signal?: AbortSignal): Promise<{ etag: string }>;
@@ -169,6 +171,8 @@ export interface UploadJournal {
   findUnfinished(filePath: string, target: Pick<TransferTarget, 'bucket' | 'key' | 'endpoint'>): TransferRecord | null;
   /** Records the multipart upload id; drops parts journaled under any previous upload id. */
   setUploadId(id: string, uploadId: string | null, checksumType?: ChecksumType): void;
+  /** Notes that a CreateMultipartUpload is about to be sent (cleared by setUploadId). */
+  markCreateStarted(id: string): void;
   setState(id: string, state: TransferState, error?: ErrorInfo | null): void;
   /** Commits a finished part. Only after this returns does the part count as done. */
   recordPart(id: string, uploadId: string, part: PartRecord): void;

@@ -8,6 +8,7 @@ import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListPartsCommand,
   S3Client,
   UploadPartCommand,
@@ -156,6 +157,23 @@ export class S3ObjectStore implements ObjectStore {
       // A truncated page without a usable marker would loop forever; fail loudly instead.
       if (next === undefined || next === marker) throw new Error('ListParts was truncated without a next marker.');
       marker = next;
+    }
+  }
+
+  async listUploads(req: { bucket: string; key: string }, signal?: AbortSignal): Promise<string[]> {
+    const ids: string[] = [];
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    for (;;) {
+      const page = await this.client.send(
+        new ListMultipartUploadsCommand({ Bucket: req.bucket, Prefix: req.key, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
+        { abortSignal: signal },
+      );
+      for (const u of page.Uploads ?? []) if (u.Key === req.key && u.UploadId) ids.push(u.UploadId);
+      if (!page.IsTruncated) return ids;
+      if (page.NextKeyMarker === keyMarker && page.NextUploadIdMarker === uploadIdMarker) throw new Error('ListMultipartUploads was truncated without a next marker.');
+      keyMarker = page.NextKeyMarker;
+      uploadIdMarker = page.NextUploadIdMarker;
     }
   }
 

@@ -242,6 +242,8 @@ export class TransferRunner {
 
   private async createUpload(signal: AbortSignal): Promise<string> {
     const t = this.transfer;
+    if (t.createStartedAt !== null) await this.abortUnjournaledUploads(signal);
+    this.deps.journal.markCreateStarted(t.id);
     let checksumType: ChecksumType = t.checksumType;
     const create = () =>
       this.deps.store.createMultipartUpload(
@@ -271,6 +273,33 @@ export class TransferRunner {
     this.refreshCounters();
     this.log('info', 'upload.created', 'Created the multipart upload.', { uploadId, checksumType });
     return uploadId;
+  }
+
+  /**
+   * An earlier run sent CreateMultipartUpload and stopped before journaling the id: abort uploads
+   * of this key that no transfer in the journal knows, so none lingers (and costs) for ever.
+   * Not adopted: an unknown upload could be another machine's upload of the same key.
+   */
+  private async abortUnjournaledUploads(signal: AbortSignal): Promise<void> {
+    const t = this.transfer;
+    const where = { bucket: t.target.bucket, key: t.target.key };
+    const known = new Set(
+      this.deps.journal
+        .listTransfers()
+        .filter((other) => other.target.bucket === where.bucket && other.target.key === where.key && other.uploadId !== null)
+        .map((other) => other.uploadId),
+    );
+    const unknown = (await this.retrying(() => this.deps.store.listUploads(where, signal), signal, 'list uploads')).filter((id) => !known.has(id));
+    for (const uploadId of unknown) {
+      await this.retrying(() => this.deps.store.abortMultipartUpload({ ...where, uploadId }, signal), signal, 'abort an orphaned upload').catch((raw) => {
+        if (classifyError(raw).code !== 'UPLOAD_NOT_FOUND') throw raw;
+      });
+    }
+    if (unknown.length > 0) {
+      this.log('warn', 'upload.orphans-aborted', `Aborted ${unknown.length} multipart upload(s) of this key that an interrupted earlier run had created but not recorded.`, {
+        uploadIds: unknown,
+      });
+    }
   }
 
   private async restart(why: string): Promise<void> {

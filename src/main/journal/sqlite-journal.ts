@@ -42,6 +42,7 @@ interface TransferRow {
   error_code: string | null;
   error_message: string | null;
   owner: string | null;
+  create_started_at: number | null;
   created_at: number;
   updated_at: number;
   completed_at: number | null;
@@ -106,8 +107,19 @@ export class SqliteJournal implements UploadJournal {
     this.stmt = this.prepareAll();
   }
 
+  /** Each statement is prepared once, on first use (an older schema opened for a migration test never prepares what it lacks). */
   private prepareAll(): Record<string, Statement> {
-    const p = (sql: string) => this.db.prepare(sql);
+    const sqlByName = this.statementSql();
+    const statements = {} as Record<string, Statement>;
+    for (const [name, sql] of Object.entries(sqlByName)) {
+      let prepared: Statement | undefined;
+      Object.defineProperty(statements, name, { get: () => (prepared ??= this.db.prepare(sql)) });
+    }
+    return statements;
+  }
+
+  private statementSql(): Record<string, string> {
+    const p = (sql: string) => sql;
     return {
       insertTransfer: p(`INSERT INTO transfers (id, file_path, file_size, file_mtime_ms, file_identity, bucket, object_key, endpoint, region,
                           force_path_style, upload_id, part_size, part_count, checksum_type, state, created_at, updated_at)
@@ -120,7 +132,8 @@ export class SqliteJournal implements UploadJournal {
                            AND t.state NOT IN ('completed', 'cancelled')
                          ORDER BY t.created_at DESC LIMIT 1`),
       setUploadId: p(`UPDATE transfers SET upload_id = @uploadId, checksum_type = COALESCE(@checksumType, checksum_type),
-                        full_checksum = NULL, updated_at = @now WHERE id = @id`),
+                        full_checksum = NULL, create_started_at = NULL, updated_at = @now WHERE id = @id`),
+      markCreateStarted: p(`UPDATE transfers SET create_started_at = @now, updated_at = @now WHERE id = @id`),
       deleteOtherParts: p(`DELETE FROM parts WHERE transfer_id = ? AND upload_id IS NOT ?`),
       setState: p(`UPDATE transfers SET state = @state, error_code = @errorCode, error_message = @errorMessage, updated_at = @now WHERE id = @id`),
       insertPart: p(`INSERT INTO parts (transfer_id, part_number, upload_id, size, etag, checksum, completed_at)
@@ -191,6 +204,10 @@ export class SqliteJournal implements UploadJournal {
       this.stmt.setUploadId!.run({ id, uploadId, checksumType: checksumType ?? null, now: this.now() });
       this.stmt.deleteOtherParts!.run(id, uploadId);
     })();
+  }
+
+  markCreateStarted(id: string): void {
+    if (this.stmt.markCreateStarted!.run({ id, now: this.now() }).changes === 0) throw notFound(id);
   }
 
   setState(id: string, state: TransferState, error: ErrorInfo | null = null): void {
@@ -317,6 +334,7 @@ function toRecord(r: TransferRow): TransferRecord {
     errorCode: r.error_code,
     errorMessage: r.error_message,
     owner: r.owner,
+    createStartedAt: r.create_started_at ?? null,
     bytesDone: r.bytes_done,
     partsDone: r.parts_done,
     createdAt: r.created_at,

@@ -109,7 +109,7 @@ describe('migrations', () => {
   it('brings a fresh journal to the latest version, with every table and the durability pragmas', () => {
     const path = journalPath();
     const journal = open(path);
-    expect(journal.migration).toEqual({ from: 0, to: MIGRATIONS.length, applied: ['0001-initial', '0002-event-time-index'] });
+    expect(journal.migration).toEqual({ from: 0, to: MIGRATIONS.length, applied: ['0001-initial', '0002-event-time-index', '0003-create-started'] });
 
     const own = connectionOf(journal);
     expect(own.pragma('journal_mode', { simple: true })).toBe('wal');
@@ -144,7 +144,7 @@ describe('migrations', () => {
     check.close();
 
     const upgraded = open(path);
-    expect(upgraded.migration).toEqual({ from: 1, to: MIGRATIONS.length, applied: ['0002-event-time-index'] });
+    expect(upgraded.migration).toEqual({ from: 1, to: MIGRATIONS.length, applied: ['0002-event-time-index', '0003-create-started'] });
     expect(upgraded.getTransfer(created.id)).toEqual(created);
     expect(upgraded.queryLog({ transferId: created.id }).map((e) => e.type)).toEqual(['transfer.created', 'test.event']);
     const after = raw(path);
@@ -243,9 +243,9 @@ describe('migrations', () => {
   it('reports what migrate() did on a bare connection', () => {
     const db = new BetterSqlite3(':memory:');
     opened.push(db);
-    expect(migrate(db)).toEqual({ from: 0, to: 2, applied: ['0001-initial', '0002-event-time-index'] });
-    expect(migrate(db)).toEqual({ from: 2, to: 2, applied: [] });
-    db.pragma('user_version = 3');
+    expect(migrate(db)).toEqual({ from: 0, to: 3, applied: ['0001-initial', '0002-event-time-index', '0003-create-started'] });
+    expect(migrate(db)).toEqual({ from: 3, to: 3, applied: [] });
+    db.pragma(`user_version = ${MIGRATIONS.length + 1}`);
     expect(() => migrate(db, MIGRATIONS, 'The test db')).toThrow(/The test db was written by a newer Dockside/);
   });
 });
@@ -279,6 +279,7 @@ describe('SqliteJournal', () => {
       errorCode: null,
       errorMessage: null,
       owner: null,
+      createStartedAt: null,
       bytesDone: 0,
       partsDone: 0,
       createdAt: t,
