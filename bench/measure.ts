@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 
 export interface Measurement {
   readonly exitCode: number;
@@ -36,16 +37,8 @@ export function measure(command: string, args: readonly string[], options: RunOp
     });
     let stdout = '';
     let stderr = '';
-    let pending = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      const text = chunk.toString();
-      stdout += text;
-      if (!options.onLine) return;
-      pending += text;
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) options.onLine(line);
-    });
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    if (options.onLine) createInterface({ input: child.stdout }).on('line', options.onLine);
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     let peakKiB = 0;
     const sampler = setInterval(() => {

@@ -6,6 +6,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import type { S3Sink } from './sink/s3-sink.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -34,17 +35,11 @@ interface Line {
 
 function dockside(args: string[], env: NodeJS.ProcessEnv, onLine: (line: Line) => void): { done: Promise<number | null>; kill: () => void } {
   const child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'src/main/cli/main.ts'), ...args, '--json'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let pending = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    pending += chunk.toString();
-    const lines = pending.split('\n');
-    pending = lines.pop() ?? '';
-    for (const line of lines) {
-      try {
-        onLine(JSON.parse(line) as Line);
-      } catch {
-        /* not a JSON line */
-      }
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    try {
+      onLine(JSON.parse(line) as Line);
+    } catch {
+      /* not a JSON line */
     }
   });
   child.stderr.resume();

@@ -7,6 +7,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const NS = 'dockside-bench-sink';
@@ -99,17 +100,11 @@ export async function measureShapedGoodput(options: { file: string; fileMiB: num
         { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] },
       );
       let first: bigint | null = null;
-      let pending = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        pending += chunk.toString();
-        const lines = pending.split('\n');
-        pending = lines.pop() ?? '';
-        for (const line of lines) {
-          if (first === null && line.includes('"type":"transfer"')) first = process.hrtime.bigint();
-          if (line.includes('"type":"result"') && first !== null) {
-            if (!line.includes('"status":"completed"')) fail(new Error(`upload over the shaped link failed: ${line}`));
-            else done(Number(process.hrtime.bigint() - first) / 1e9);
-          }
+      createInterface({ input: child.stdout }).on('line', (line) => {
+        if (first === null && line.includes('"type":"transfer"')) first = process.hrtime.bigint();
+        if (line.includes('"type":"result"') && first !== null) {
+          if (!line.includes('"status":"completed"')) fail(new Error(`upload over the shaped link failed: ${line}`));
+          else done(Number(process.hrtime.bigint() - first) / 1e9);
         }
       });
       child.on('exit', (code) => code !== 0 && fail(new Error(`dockside exited ${code}`)));
