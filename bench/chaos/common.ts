@@ -1,6 +1,7 @@
 // Shared pieces of the chaos suite (kill storm and fault schedule): a seeded PRNG, cached random
 // files, streamed sha256s, S3 checks against moto, a byte counter on the fault proxy, and a thin
 // wrapper around the real CLI (test/main/cli/run-cli.ts) that tracks its JSON lines.
+import type { TransferRecord } from '../../src/shared/transfer-model.js';
 import { createHash, randomFillSync } from 'node:crypto';
 import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -342,18 +343,11 @@ export class TrackedCli {
   }
 }
 
-export interface JournalTransfer {
-  id: string;
-  filePath: string;
-  state: string;
-  partsDone: number;
-  partCount: number;
-  bytesDone: number;
-  fileSize: number;
-  partSize: number;
-  uploadId: string | null;
-  errorCode: string | null;
-}
+/** What `dockside ls --json` prints of a transfer, as far as the chaos checks look. */
+export type JournalTransfer = Pick<
+  TransferRecord,
+  'id' | 'filePath' | 'state' | 'partsDone' | 'partCount' | 'bytesDone' | 'fileSize' | 'partSize' | 'uploadId' | 'errorCode'
+>;
 
 /** `dockside ls --json`. */
 export async function cliList(home: string): Promise<JournalTransfer[]> {

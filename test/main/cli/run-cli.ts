@@ -1,5 +1,6 @@
 // Runs the real `dockside` CLI as a child process (node --import tsx src/main/cli/main.ts ...),
 // the way `npm run dockside` does, and helps tests read what it prints.
+import type { TransferRecord } from '../../../src/shared/transfer-model.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -218,18 +219,10 @@ export function parseJsonLines(text: string): Record<string, unknown>[] {
 }
 
 /** The subset of a journaled transfer that `ls --json` prints and the tests look at. */
-export interface ListedTransfer {
-  id: string;
-  filePath: string;
-  state: string;
-  partsDone: number;
-  partCount: number;
-  bytesDone: number;
-  fileSize: number;
-  uploadId: string | null;
-  errorCode: string | null;
-  target: { bucket: string; key: string };
-}
+export type ListedTransfer = Pick<
+  TransferRecord,
+  'id' | 'filePath' | 'state' | 'partsDone' | 'partCount' | 'bytesDone' | 'fileSize' | 'uploadId' | 'errorCode'
+>;
 
 /** `dockside ls --json`, which must succeed. */
 export async function listTransfers(home: string): Promise<ListedTransfer[]> {
