@@ -14,11 +14,13 @@ export interface Row {
   readonly variant: string;
   readonly transport: string;
   readonly figures: ToolFigures | null;
+  /** The physical limit for this row's transport (and file). */
+  readonly limitMiBs: number;
   readonly note?: string;
 }
 
 /** A fixed-width table, one row per tool run. */
-export function table(rows: readonly Row[], limitMiBs: number): string {
+export function table(rows: readonly Row[]): string {
   const header = ['tool', 'variant', 'transport', 'wall s', 'MiB/s', '% of limit', 'CPU s/GiB', 'peak RSS MiB'];
   const body = rows.map((r) =>
     r.figures
@@ -28,7 +30,7 @@ export function table(rows: readonly Row[], limitMiBs: number): string {
           r.transport,
           r.figures.wallSeconds.toFixed(2),
           r.figures.throughputMiBs.toFixed(0),
-          `${((r.figures.throughputMiBs / limitMiBs) * 100).toFixed(0)} %`,
+          `${((r.figures.throughputMiBs / r.limitMiBs) * 100).toFixed(0)} %`,
           r.figures.cpuSecondsPerGiB.toFixed(2),
           r.figures.peakRssMiB.toFixed(0),
         ]
@@ -43,9 +45,10 @@ function escape(text: string): string {
   return text.replace(/[<>&]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** Horizontal bars of MiB/s per tool run, with the physical limit as a dashed line. */
-export function chartSvg(rows: readonly Row[], limitMiBs: number, title: string): string {
+/** Horizontal bars of MiB/s per tool run of one transport, with its physical limit as a dashed line. */
+export function chartSvg(rows: readonly Row[], title: string): string {
   const shown = rows.filter((r) => r.figures !== null);
+  const limitMiBs = shown[0]?.limitMiBs ?? 0;
   const barHeight = 22;
   const gap = 8;
   const left = 230;
