@@ -110,12 +110,12 @@ export const EARLY_ANSWER_FINDING =
   'Engine: S3ObjectStore hands the SDK its own http(s) Agents, and with an external agent the SDK does not wait for "100 Continue": ' +
   'the part body is written at once, so an error S3 answers before reading the body (SlowDown, InternalError, ExpiredToken) races the ' +
   'upload and often surfaces as EPIPE/ECONNRESET, classified NETWORK. Retrying still recovers, but an ExpiredToken seen that way does ' +
-  'not refresh the credentials (and a permanent error on UploadPart is retried as if transient). See test/chaos/chaos.integration.test.ts (it.fails).';
+  'not refresh the credentials (and a permanent error on UploadPart is retried as if transient). Fixed 2026-11-23; if this shows, it has come back: see its regression test in test/chaos/chaos.integration.test.ts.';
 
 export const HEAD_SKEW_FINDING =
   'Engine: a clock skew first met by HeadObject (after CompleteMultipartUpload succeeded) fails the transfer as ACCESS_DENIED: a HEAD ' +
   'answer has no body, so the 403 carries no RequestTimeTooSkewed code, and classifyError ignores the SDK\'s $metadata.clockSkewCorrected. ' +
-  'See test/chaos/chaos.integration.test.ts (it.fails).';
+  'Fixed 2026-11-23; if this shows, it has come back: see its regression test in test/chaos/chaos.integration.test.ts.';
 
 /**
  * The scripted faults for one file of `partCount` parts. Part numbers come from the PRNG; the

@@ -147,13 +147,13 @@ interface RunInfo {
 }
 
 export const ORPHAN_FINDING =
-  'Engine: a kill after CreateMultipartUpload succeeded on S3 and before the upload id was journaled leaves that multipart upload open for ever: the next run creates another one and nothing adopts or aborts the first (transfer-runner.ts createUpload). See test/chaos/chaos.integration.test.ts (it.fails).';
+  'Engine: a kill after CreateMultipartUpload succeeded on S3 and before the upload id was journaled leaves that multipart upload open for ever: the next run creates another one and nothing adopts or aborts the first (transfer-runner.ts createUpload). Fixed 2026-11-23; if this shows, it has come back: see its regression test in test/chaos/chaos.integration.test.ts.';
 
 export const RESTART_FINDING =
   'Engine: resuming while S3 is still completing the upload (a kill landed after CompleteMultipartUpload reached S3) can find the upload ' +
   'gone (NoSuchUpload) and the object not there yet; the runner then takes UPLOAD_NOT_FOUND as "aborted or expired", starts a new ' +
   'multipart upload and sends the whole file again (transfer-runner.ts ensureUpload/adoptCompletedObject, run). Seen against moto, ' +
-  'which removes the upload before it stores the object. See test/chaos/chaos.integration.test.ts (it.fails).';
+  'which removes the upload before it stores the object. Fixed 2026-11-23; if this shows, it has come back: see its regression test in test/chaos/chaos.integration.test.ts.';
 
 const HOLD_CREATE_MS = 2_000;
 const CREATE_KILL_AFTER_MS = 300;

@@ -248,7 +248,7 @@ async function main(): Promise<number> {
   if (storm) console.log(['', ...stormReport(storm)].join('\n'));
   if (faults.length) console.log(['', ...faultReport(faults)].join('\n'));
   if (findings.length) {
-    console.log('\nKnown engine findings (each has an it.fails test in test/chaos):');
+    console.log('\nFixed engine findings that have come back (each has a regression test in test/chaos):');
     for (const f of findings) console.log(`  - ${f}`);
   }
   console.log(

@@ -36,7 +36,6 @@ export async function runTransfers(engine: Engine, records: readonly TransferRec
     const outcomes = await Promise.all(
       records.map(async (record) => {
         view.added(record);
-        const done = manager.waitFor(record.id);
         try {
           manager.start(record.id);
         } catch (error) {
@@ -46,7 +45,8 @@ export async function runTransfers(engine: Engine, records: readonly TransferRec
           render(view, record, outcome);
           return outcome;
         }
-        const outcome = await done;
+        // The run settles asynchronously, so waiting from here misses nothing.
+        const outcome = await manager.waitFor(record.id);
         render(view, manager.get(record.id) ?? record, outcome);
         return outcome;
       }),

@@ -44,13 +44,18 @@ export interface S3ObjectStoreOptions {
 }
 
 export class S3ObjectStore implements ObjectStore {
-  private client: S3Client;
-  private completeClient: S3Client;
+  private client!: S3Client;
+  private completeClient!: S3Client;
   /** Clients replaced by a credential refresh, closed on destroy(). */
   private readonly retired: S3Client[] = [];
   private forceRefresh = false;
 
   constructor(private readonly options: S3ObjectStoreOptions) {
+    this.makeClients();
+  }
+
+  /** One client for everything but completion, one with the longer completion timeout. */
+  private makeClients(): void {
     this.client = this.makeClient(this.stallMs);
     this.completeClient = this.makeClient(this.completeMs);
   }
@@ -65,6 +70,7 @@ export class S3ObjectStore implements ObjectStore {
 
   private makeClient(stallTimeoutMs: number): S3Client {
     const { target, credentials } = this.options;
+    const agentOptions = { keepAlive: true, maxSockets: this.options.maxSockets ?? 32 };
     return new S3Client({
       region: target.region,
       ...(target.endpoint ? { endpoint: target.endpoint } : {}),
@@ -85,8 +91,8 @@ export class S3ObjectStore implements ObjectStore {
       // waiting for "100 Continue", so an early S3 error (ExpiredToken, AccessDenied) races the
       // upload and surfaces as a reset connection instead of the error S3 sent.
       requestHandler: new NodeHttpHandler({
-        httpAgent: { keepAlive: true, maxSockets: this.options.maxSockets ?? 32 },
-        httpsAgent: { keepAlive: true, maxSockets: this.options.maxSockets ?? 32 },
+        httpAgent: agentOptions,
+        httpsAgent: agentOptions,
         connectionTimeout: this.options.connectTimeoutMs ?? 15_000,
         socketTimeout: stallTimeoutMs,
       }),
@@ -98,8 +104,7 @@ export class S3ObjectStore implements ObjectStore {
     // Old clients are left to finish their in-flight requests.
     this.forceRefresh = true;
     this.retired.push(this.client, this.completeClient);
-    this.client = this.makeClient(this.stallMs);
-    this.completeClient = this.makeClient(this.completeMs);
+    this.makeClients();
   }
 
   async createMultipartUpload(req: CreateUploadRequest, signal?: AbortSignal): Promise<{ uploadId: string }> {

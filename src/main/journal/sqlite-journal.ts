@@ -119,37 +119,36 @@ export class SqliteJournal implements UploadJournal {
   }
 
   private statementSql(): Record<string, string> {
-    const p = (sql: string) => sql;
     return {
-      insertTransfer: p(`INSERT INTO transfers (id, file_path, file_size, file_mtime_ms, file_identity, bucket, object_key, endpoint, region,
+      insertTransfer: `INSERT INTO transfers (id, file_path, file_size, file_mtime_ms, file_identity, bucket, object_key, endpoint, region,
                           force_path_style, upload_id, part_size, part_count, checksum_type, state, created_at, updated_at)
                          VALUES (@id, @filePath, @fileSize, @fileMtimeMs, @fileIdentity, @bucket, @key, @endpoint, @region,
-                          @forcePathStyle, NULL, @partSize, @partCount, @checksumType, 'queued', @now, @now)`),
-      getTransfer: p(`${SELECT_TRANSFER} WHERE t.id = ?`),
-      listTransfers: p(`${SELECT_TRANSFER} ORDER BY t.created_at, t.id`),
-      findUnfinished: p(`${SELECT_TRANSFER}
+                          @forcePathStyle, NULL, @partSize, @partCount, @checksumType, 'queued', @now, @now)`,
+      getTransfer: `${SELECT_TRANSFER} WHERE t.id = ?`,
+      listTransfers: `${SELECT_TRANSFER} ORDER BY t.created_at, t.id`,
+      findUnfinished: `${SELECT_TRANSFER}
                          WHERE t.file_path = ? AND t.bucket = ? AND t.object_key = ? AND t.endpoint IS ?
                            AND t.state NOT IN ('completed', 'cancelled')
-                         ORDER BY t.created_at DESC LIMIT 1`),
-      setUploadId: p(`UPDATE transfers SET upload_id = @uploadId, checksum_type = COALESCE(@checksumType, checksum_type),
-                        full_checksum = NULL, create_started_at = NULL, updated_at = @now WHERE id = @id`),
-      markCreateStarted: p(`UPDATE transfers SET create_started_at = @now, updated_at = @now WHERE id = @id`),
-      deleteOtherParts: p(`DELETE FROM parts WHERE transfer_id = ? AND upload_id IS NOT ?`),
-      setState: p(`UPDATE transfers SET state = @state, error_code = @errorCode, error_message = @errorMessage, updated_at = @now WHERE id = @id`),
-      insertPart: p(`INSERT INTO parts (transfer_id, part_number, upload_id, size, etag, checksum, completed_at)
+                         ORDER BY t.created_at DESC LIMIT 1`,
+      setUploadId: `UPDATE transfers SET upload_id = @uploadId, checksum_type = COALESCE(@checksumType, checksum_type),
+                        full_checksum = NULL, create_started_at = NULL, updated_at = @now WHERE id = @id`,
+      markCreateStarted: `UPDATE transfers SET create_started_at = @now, updated_at = @now WHERE id = @id`,
+      deleteOtherParts: `DELETE FROM parts WHERE transfer_id = ? AND upload_id IS NOT ?`,
+      setState: `UPDATE transfers SET state = @state, error_code = @errorCode, error_message = @errorMessage, updated_at = @now WHERE id = @id`,
+      insertPart: `INSERT INTO parts (transfer_id, part_number, upload_id, size, etag, checksum, completed_at)
                      VALUES (@transferId, @partNumber, @uploadId, @size, @etag, @checksum, @now)
                      ON CONFLICT (transfer_id, part_number) DO UPDATE SET
                        upload_id = excluded.upload_id, size = excluded.size, etag = excluded.etag,
-                       checksum = excluded.checksum, completed_at = excluded.completed_at`),
-      uploadIdOf: p(`SELECT upload_id FROM transfers WHERE id = ?`),
-      deletePart: p(`DELETE FROM parts WHERE transfer_id = ? AND part_number = ?`),
-      listParts: p(`SELECT part_number, size, etag, checksum FROM parts WHERE transfer_id = ? ORDER BY part_number`),
-      markCompleted: p(`UPDATE transfers SET object_etag = @etag, full_checksum = @fullChecksum, completed_at = @now, updated_at = @now WHERE id = @id`),
-      ownerOf: p(`SELECT owner FROM transfers WHERE id = ?`),
-      setOwner: p(`UPDATE transfers SET owner = ? WHERE id = ?`),
-      release: p(`UPDATE transfers SET owner = NULL WHERE id = ? AND owner = ?`),
-      insertEvent: p(`INSERT INTO events (transfer_id, at, level, type, message, data) VALUES (?, ?, ?, ?, ?, ?)`),
-      getEvent: p(`SELECT * FROM events WHERE id = ?`),
+                       checksum = excluded.checksum, completed_at = excluded.completed_at`,
+      uploadIdOf: `SELECT upload_id FROM transfers WHERE id = ?`,
+      deletePart: `DELETE FROM parts WHERE transfer_id = ? AND part_number = ?`,
+      listParts: `SELECT part_number, size, etag, checksum FROM parts WHERE transfer_id = ? ORDER BY part_number`,
+      markCompleted: `UPDATE transfers SET object_etag = @etag, full_checksum = @fullChecksum, completed_at = @now, updated_at = @now WHERE id = @id`,
+      ownerOf: `SELECT owner FROM transfers WHERE id = ?`,
+      setOwner: `UPDATE transfers SET owner = ? WHERE id = ?`,
+      release: `UPDATE transfers SET owner = NULL WHERE id = ? AND owner = ?`,
+      insertEvent: `INSERT INTO events (transfer_id, at, level, type, message, data) VALUES (?, ?, ?, ?, ?, ?)`,
+      getEvent: `SELECT * FROM events WHERE id = ?`,
     };
   }
 
