@@ -1,0 +1,61 @@
+/**
+ * The backend's record of each upload and the port through which every instance reads and changes
+ * it. Instances are stateless: this store (DynamoDB in AWS and on the local stack) is the only
+ * shared state, and every status change is a conditional transition so concurrent instances, jobs
+ * and duplicate SQS deliveries cannot race each other into a wrong state.
+ */
+import type { ChecksumSpec, UploadStatus } from '../../../src/shared/backend-api.js';
+
+export interface PermanentLocation {
+  readonly bucket: string;
+  readonly key: string;
+  /** The checksum S3 reports for the permanent object, verified equal to the dock object's. */
+  readonly checksum: string;
+  readonly checksumType: ChecksumSpec['type'];
+  readonly etag: string;
+}
+
+export interface UploadRecord {
+  /** ULID, also the time-ordered part of the dock key and the STS role session name. */
+  readonly id: string;
+  /** The signed-in user (OIDC `sub` or the static token's user name). */
+  readonly owner: string;
+  readonly fileName: string;
+  readonly size: number;
+  readonly contentType: string | null;
+  readonly checksum: ChecksumSpec;
+  readonly dockBucket: string;
+  readonly dockKey: string;
+  readonly status: UploadStatus;
+  /** Epoch milliseconds. */
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly permanent: PermanentLocation | null;
+  readonly failureReason: string | null;
+  /** Epoch ms at which the "file available" notification was sent (at most one is wanted). */
+  readonly notifiedAt: number | null;
+}
+
+export interface UploadPage {
+  readonly items: readonly UploadRecord[];
+  /** Opaque; null on the last page. */
+  readonly nextCursor: string | null;
+}
+
+export type UploadPatch = Partial<Pick<UploadRecord, 'permanent' | 'failureReason' | 'notifiedAt'>>;
+
+export interface UploadStore {
+  /** Stores a new record; throws if the id exists. */
+  create(record: UploadRecord): Promise<void>;
+  get(id: string): Promise<UploadRecord | null>;
+  /** The owner's uploads, newest first. */
+  listByOwner(owner: string, options: { limit: number; cursor?: string }): Promise<UploadPage>;
+  /**
+   * Moves a record to `to` only if its status is one of `from` (a conditional write), applying
+   * `patch` and `updatedAt` in the same write. Returns the new record, or null when the record is
+   * missing or in another status (someone else got there first).
+   */
+  transition(id: string, from: readonly UploadStatus[], to: UploadStatus, patch?: UploadPatch): Promise<UploadRecord | null>;
+  /** Applies `patch` without changing status, only if the status is one of `when`. */
+  update(id: string, when: readonly UploadStatus[], patch: UploadPatch): Promise<UploadRecord | null>;
+}

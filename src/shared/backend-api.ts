@@ -1,0 +1,105 @@
+/**
+ * The companion backend's wire contract (`/v1`), shared by the backend (which validates requests
+ * and serialises responses with these schemas and generates its OpenAPI document from them) and
+ * by the engine's backend client (which parses every response with them).
+ */
+import { z } from 'zod';
+
+/** S3's largest object: 5 TiB. */
+export const MAX_OBJECT_SIZE = 5 * 1024 ** 4;
+
+export const UPLOAD_STATUSES = ['uploading', 'docked', 'promoting', 'available', 'failed', 'aborted'] as const;
+export type UploadStatus = (typeof UPLOAD_STATUSES)[number];
+
+/** Upload ids are ULIDs: 26 Crockford base32 characters, sortable by creation time. */
+export const uploadIdSchema = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a 26-character upload id (ULID)');
+
+export const checksumSpecSchema = z.object({
+  algorithm: z.literal('CRC32'),
+  type: z.enum(['FULL_OBJECT', 'COMPOSITE']),
+});
+export type ChecksumSpec = z.infer<typeof checksumSpecSchema>;
+
+export const createUploadRequestSchema = z.strictObject({
+  fileName: z.string().min(1).max(1024),
+  size: z.number().int().min(0).max(MAX_OBJECT_SIZE),
+  /** How the client will checksum the object; the value itself is known only when it completes. */
+  checksum: checksumSpecSchema,
+  contentType: z.string().min(1).max(255).regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a MIME type').optional(),
+});
+export type CreateUploadRequest = z.infer<typeof createUploadRequestSchema>;
+
+export const temporaryCredentialsSchema = z.object({
+  accessKeyId: z.string().min(1),
+  secretAccessKey: z.string().min(1),
+  sessionToken: z.string().min(1),
+  /** ISO-8601 instant after which S3 refuses them. */
+  expiration: z.iso.datetime({ offset: true }),
+});
+export type TemporaryCredentialsWire = z.infer<typeof temporaryCredentialsSchema>;
+
+/** Where the client writes: the dock bucket, the object key the server chose, how to reach S3. */
+export const uploadTargetSchema = z.object({
+  bucket: z.string().min(1),
+  key: z.string().min(1),
+  region: z.string().min(1),
+  /** Explicit S3 endpoint (S3-compatible or local stack); null means AWS's own. */
+  endpoint: z.string().url().nullable(),
+  forcePathStyle: z.boolean(),
+  /** SSE-KMS key the client must name on CreateMultipartUpload. */
+  kmsKeyId: z.string().min(1),
+});
+export type UploadTarget = z.infer<typeof uploadTargetSchema>;
+
+export const createUploadResponseSchema = z.object({
+  id: uploadIdSchema,
+  target: uploadTargetSchema,
+  credentials: temporaryCredentialsSchema,
+});
+export type CreateUploadResponse = z.infer<typeof createUploadResponseSchema>;
+
+export const credentialsResponseSchema = z.object({
+  id: uploadIdSchema,
+  credentials: temporaryCredentialsSchema,
+});
+export type CredentialsResponse = z.infer<typeof credentialsResponseSchema>;
+
+export const uploadViewSchema = z.object({
+  id: uploadIdSchema,
+  fileName: z.string(),
+  size: z.number().int().min(0),
+  contentType: z.string().nullable(),
+  status: z.enum(UPLOAD_STATUSES),
+  dock: z.object({ bucket: z.string(), key: z.string() }),
+  createdAt: z.iso.datetime({ offset: true }),
+  updatedAt: z.iso.datetime({ offset: true }),
+  /** Set once `available`: where the file now lives and its verified checksum. */
+  available: z
+    .object({ bucket: z.string(), key: z.string(), checksum: z.string(), checksumType: z.enum(['FULL_OBJECT', 'COMPOSITE']) })
+    .nullable(),
+  /** Set when `failed`: why, in words a person can act on. */
+  failureReason: z.string().nullable(),
+});
+export type UploadView = z.infer<typeof uploadViewSchema>;
+
+export const listUploadsQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().min(1).max(2048).optional(),
+});
+export type ListUploadsQuery = z.infer<typeof listUploadsQuerySchema>;
+
+export const listUploadsResponseSchema = z.object({
+  uploads: z.array(uploadViewSchema),
+  /** Pass back as `cursor` for the next page; null on the last page. */
+  nextCursor: z.string().nullable(),
+});
+export type ListUploadsResponse = z.infer<typeof listUploadsResponseSchema>;
+
+/** Every non-2xx answer has this body. */
+export const apiErrorSchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+  }),
+});
+export type ApiError = z.infer<typeof apiErrorSchema>;
