@@ -34,6 +34,8 @@ export interface BenchOptions {
   readonly resumeStartParts: number | null;
   /** Goodput over a shaped veth link to a sink in another namespace, at this rate; null to skip. */
   readonly shapedRateMbit: number | null;
+  /** MTU of the shaped veth pair (1500 as on most links). */
+  readonly shapedMtu: number;
   /** --limit-rate for the run that is killed (tests use it so tiny files are still running). */
   readonly resumeThrottle?: string;
   readonly resultsDir: string;
@@ -204,8 +206,8 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
       // Enough data for ~20 s at the configured rate, so start-up and completion weigh little.
       const fileMiB = Math.max(64, Math.round(((o.shapedRateMbit * 1e6) / 8 / 2 ** 20) * 20));
       try {
-        shaped = await measureShapedGoodput({ file: randomFile(fileMiB), fileMiB, rateMbit: o.shapedRateMbit, concurrency: o.concurrency, partSizeMiB: o.partSizeMiB, home: join(work, 'shaped') });
-        o.log(`shaped link ${o.shapedRateMbit} Mbit/s: goodput ${shaped.goodputMiBs.toFixed(1)} MiB/s = ${shaped.percentOfRate.toFixed(1)} % of the configured rate`);
+        shaped = await measureShapedGoodput({ file: randomFile(fileMiB), fileMiB, rateMbit: o.shapedRateMbit, mtu: o.shapedMtu, concurrency: o.concurrency, partSizeMiB: o.partSizeMiB, home: join(work, 'shaped') });
+        o.log(`shaped link ${o.shapedRateMbit} Mbit/s: goodput ${shaped.goodputMiBs.toFixed(1)} MiB/s = ${shaped.percentOfRate.toFixed(1)} % of the configured rate, ${shaped.percentOfCeiling.toFixed(1)} % of TCP's ${shaped.ceilingPercent.toFixed(1)} % ceiling at MTU ${shaped.mtu}`);
       } catch (error) {
         shaped = { skipped: (error as Error).message };
         o.log(`shaped link: skipped: ${shaped.skipped}`);

@@ -21,6 +21,7 @@ const program = new Command('bench')
   .option('--no-setup', 'do not apt-get install missing peers')
   .option('--no-resume', 'skip the resume measurements')
   .option('--shaped-rate <Mbit>', 'goodput over a veth link shaped to this rate (0 to skip)', '200')
+  .option('--shaped-mtu <bytes>', 'MTU of the shaped link', '1500')
   .option('--results <dir>', 'where latest.json and throughput.svg go', 'bench/results')
   .parse();
 const opts = program.opts<{
@@ -34,6 +35,7 @@ const opts = program.opts<{
   setup: boolean;
   resume: boolean;
   shapedRate: string;
+  shapedMtu: string;
   results: string;
 }>();
 
@@ -65,6 +67,7 @@ const results = await runBench({
   memoryCheckMiB: opts.memory && !opts.quick ? [1024, 16384] : null,
   resumeCost: opts.resume,
   resumeStartParts: opts.resume ? (opts.quick ? 500 : 5000) : null,
+  shapedMtu: Number(opts.shapedMtu),
   shapedRateMbit: Number(opts.shapedRate) > 0 ? Number(opts.quick ? Math.min(Number(opts.shapedRate), 100) : opts.shapedRate) : null,
   resultsDir: resolve(opts.results),
   log: (line) => console.log(line),
@@ -76,5 +79,5 @@ for (const [tool, r] of Object.entries(results.ratios)) {
 if (results.memory) console.log(`memory: ${results.memory.smallPeakRssMiB.toFixed(0)} MiB at ${results.memory.smallMiB} MiB, ${results.memory.largePeakRssMiB.toFixed(0)} MiB at ${results.memory.largeMiB} MiB (${results.memory.growthPercent.toFixed(1)} %)`);
 if (results.resume) console.log(`resume after SIGKILL at 50 %: ${(results.resume.bytesSentTwice / 2 ** 20).toFixed(1)} MiB sent twice (bound: ${(results.resume.boundBytes / 2 ** 20).toFixed(0)} MiB in flight), first new part after ${results.resume.secondsToFirstNewPart.toFixed(2)} s`);
 if (results.resumeStart) console.log(`resume start, ${results.resumeStart.partCount} parts, ${results.resumeStart.killedAtParts} done: first new part after ${results.resumeStart.secondsToFirstNewPart.toFixed(2)} s`);
-if (results.shaped && 'goodputMiBs' in results.shaped) console.log(`shaped link ${results.shaped.rateMbit} Mbit/s: goodput ${results.shaped.percentOfRate.toFixed(1)} % of the rate`);
+if (results.shaped && 'goodputMiBs' in results.shaped) console.log(`shaped link ${results.shaped.rateMbit} Mbit/s: goodput ${results.shaped.percentOfRate.toFixed(1)} % of the rate (${results.shaped.percentOfCeiling.toFixed(1)} % of the ${results.shaped.ceilingPercent.toFixed(1)} % TCP can carry at MTU ${results.shaped.mtu})`);
 console.log(`\nwrote ${opts.results}/latest.json and ${opts.results}/throughput.svg`);

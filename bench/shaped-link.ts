@@ -21,6 +21,16 @@ export interface ShapedFigures {
   readonly configuredMiBs: number;
   readonly fileMiB: number;
   readonly goodputMiBs: number;
+  /** The veth pair's MTU. */
+  readonly mtu: number;
+  /**
+   * The most a TCP stream can carry as a share of the shaped rate: tbf counts every frame's
+   * Ethernet + IPv4 + TCP (with timestamps) headers, so at MTU 1500 payload is at most 1448 of
+   * every 1514 bytes (95.6 %).
+   */
+  readonly ceilingPercent: number;
+  /** Goodput as a share of that ceiling: what the client leaves on the table. */
+  readonly percentOfCeiling: number;
   readonly percentOfRate: number;
 }
 
@@ -29,7 +39,7 @@ function ip(...args: string[]): void {
 }
 
 /** Makes the namespace and the shaped veth pair; returns a function that removes them. */
-export function makeShapedLink(rateMbit: number): () => void {
+export function makeShapedLink(rateMbit: number, mtu = 1500): () => void {
   const teardown = () => {
     try {
       ip('netns', 'del', NS);
@@ -48,9 +58,9 @@ export function makeShapedLink(rateMbit: number): () => void {
     ip('link', 'add', HOST_IF, 'type', 'veth', 'peer', 'name', SINK_IF);
     ip('link', 'set', SINK_IF, 'netns', NS);
     ip('addr', 'add', `${HOST_IP}/30`, 'dev', HOST_IF);
-    ip('link', 'set', HOST_IF, 'up');
+    ip('link', 'set', HOST_IF, 'mtu', String(mtu), 'up');
     ip('netns', 'exec', NS, 'ip', 'addr', 'add', `${SINK_IP}/30`, 'dev', SINK_IF);
-    ip('netns', 'exec', NS, 'ip', 'link', 'set', SINK_IF, 'up');
+    ip('netns', 'exec', NS, 'ip', 'link', 'set', SINK_IF, 'mtu', String(mtu), 'up');
     ip('netns', 'exec', NS, 'ip', 'link', 'set', 'lo', 'up');
     // Token bucket in the upload direction: burst of 64 KiB, at most 50 ms of queue.
     execFileSync('tc', ['qdisc', 'add', 'dev', HOST_IF, 'root', 'tbf', 'rate', `${rateMbit}mbit`, 'burst', '64kb', 'latency', '50ms'], {
@@ -85,8 +95,9 @@ export function startSinkInNamespace(): Promise<{ endpoint: string; stop: () => 
 }
 
 /** Uploads `file` with Dockside over the shaped link; goodput counts from the transfer's announcement (before any byte moves) to its result. */
-export async function measureShapedGoodput(options: { file: string; fileMiB: number; rateMbit: number; concurrency: number; partSizeMiB: number; home: string }): Promise<ShapedFigures> {
-  const teardown = makeShapedLink(options.rateMbit);
+export async function measureShapedGoodput(options: { file: string; fileMiB: number; rateMbit: number; mtu?: number; concurrency: number; partSizeMiB: number; home: string }): Promise<ShapedFigures> {
+  const mtu = options.mtu ?? 1500;
+  const teardown = makeShapedLink(options.rateMbit, mtu);
   let stopSink = () => {};
   try {
     const sink = await startSinkInNamespace();
@@ -111,11 +122,18 @@ export async function measureShapedGoodput(options: { file: string; fileMiB: num
     });
     const configuredMiBs = (options.rateMbit * 1e6) / 8 / 2 ** 20;
     const goodputMiBs = options.fileMiB / seconds;
-    return { rateMbit: options.rateMbit, configuredMiBs, fileMiB: options.fileMiB, goodputMiBs, percentOfRate: (goodputMiBs / configuredMiBs) * 100 };
+    const percentOfRate = (goodputMiBs / configuredMiBs) * 100;
+    const ceilingPercent = tcpPayloadCeilingPercent(mtu);
+    return { rateMbit: options.rateMbit, configuredMiBs, fileMiB: options.fileMiB, goodputMiBs, percentOfRate, mtu, ceilingPercent, percentOfCeiling: (percentOfRate / ceilingPercent) * 100 };
   } finally {
     stopSink();
     teardown();
   }
+}
+
+/** TCP payload per frame as a share of what tbf counts: MTU minus IPv4 (20), TCP (20) and timestamps (12), over MTU plus Ethernet (14). */
+export function tcpPayloadCeilingPercent(mtu: number): number {
+  return ((mtu - 52) / (mtu + 14)) * 100;
 }
 
 /** CreateBucket as a bare PUT (the sink accepts any signature). */

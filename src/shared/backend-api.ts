@@ -103,3 +103,30 @@ export const apiErrorSchema = z.object({
   }),
 });
 export type ApiError = z.infer<typeof apiErrorSchema>;
+
+/**
+ * The `code` values of apiError bodies. Clients must tolerate codes they do not know (the schema
+ * keeps `code` a plain string); these are the ones the backend sends today.
+ */
+export const API_ERROR_CODES = [
+  'UNAUTHENTICATED', // no bearer token (401)
+  'INVALID_TOKEN', // token unknown, malformed, wrong issuer/audience or signature (401)
+  'TOKEN_EXPIRED', // a JWT past its `exp` (401): sign in again
+  'INVALID_REQUEST', // body, id, query or header fails validation (400); the message names the field
+  'INVALID_FILE_NAME', // nothing safe is left of the file name (400)
+  'INVALID_CURSOR', // a list cursor that this backend did not hand out for this user (400)
+  'NOT_FOUND', // no such upload for this user, or no such route (404)
+  'INVALID_STATE', // the upload's status does not allow this (409)
+  'UNSUPPORTED_MEDIA_TYPE', // a body that is not JSON (415)
+  'PAYLOAD_TOO_LARGE', // (413)
+  'RATE_LIMITED', // too many requests from this user (429); see Retry-After
+  'SERVICE_UNAVAILABLE', // STS, the identity provider or the store cannot be reached (503); retry
+  'INTERNAL', // a bug on our side (500); details are in the server's log only
+] as const;
+export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
+
+/** `/healthz` (process alive) and `/readyz` (dependencies reachable). */
+export const healthResponseSchema = z.object({
+  status: z.enum(['ok', 'ready']),
+});
+export type HealthResponse = z.infer<typeof healthResponseSchema>;

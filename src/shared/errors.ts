@@ -23,6 +23,10 @@ export const ERROR_CODES = {
   // A part S3 has does not match what was journaled (CompleteMultipartUpload said InvalidPart).
   PART_MISMATCH: { retryable: false },
   CREDENTIALS_MISSING: { retryable: false },
+  // The companion backend refused the sign-in token (missing, wrong or expired): sign in again.
+  BACKEND_AUTH: { retryable: false },
+  // The companion backend refused the request (bad input, wrong state, not yours).
+  BACKEND_REFUSED: { retryable: false },
   FILE_NOT_FOUND: { retryable: false },
   FILE_UNREADABLE: { retryable: false },
   FILE_CHANGED: { retryable: false },

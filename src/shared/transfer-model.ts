@@ -23,6 +23,16 @@ export interface TransferTarget {
   readonly endpoint: string | null;
   readonly region: string;
   readonly forcePathStyle: boolean;
+  /** SSE-KMS key named on CreateMultipartUpload (the backend's dock key); absent means the bucket's default. */
+  readonly kmsKeyId?: string | null;
+  /** Set when the companion backend chose this target and vends its credentials. */
+  readonly backend?: BackendLink | null;
+}
+
+/** Which backend upload a transfer belongs to. The token is never journaled, only where to ask. */
+export interface BackendLink {
+  readonly url: string;
+  readonly uploadId: string;
 }
 
 /** What the journal knows about one transfer. */

@@ -8,8 +8,10 @@ import { DocksideError } from '../../shared/errors.js';
 import { UsageError } from './cli-options.js';
 import { registerCancel } from './commands/cancel.js';
 import { registerLog } from './commands/log.js';
+import { registerLogin } from './commands/login.js';
 import { registerLs } from './commands/ls.js';
 import { registerResume } from './commands/resume.js';
+import { registerStatus } from './commands/status.js';
 import { registerUpload } from './commands/upload.js';
 import { EXIT, EXIT_CODES_HELP, type ExitCode } from './exit-codes.js';
 import { watchOutput } from './output-closed.js';
@@ -35,6 +37,8 @@ export async function runCli(argv: readonly string[]): Promise<ExitCode> {
   registerLs(program, setExit);
   registerLog(program, setExit);
   registerCancel(program, setExit);
+  registerLogin(program, setExit);
+  registerStatus(program, setExit);
   for (const command of program.commands) command.exitOverride();
 
   try {

@@ -23,6 +23,8 @@ export interface CreateUploadRequest {
   readonly contentType?: string;
   readonly metadata: Readonly<Record<string, string>>;
   readonly checksumType: ChecksumType;
+  /** Encrypt with this KMS key (SSE-KMS); absent means the bucket's default encryption. */
+  readonly kmsKeyId?: string;
 }
 
 export interface UploadPartRequest {

@@ -116,6 +116,7 @@ export class S3ObjectStore implements ObjectStore {
         Metadata: { ...req.metadata },
         ChecksumAlgorithm: 'CRC32',
         ChecksumType: req.checksumType,
+        ...(req.kmsKeyId ? { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: req.kmsKeyId } : {}),
       }),
       { abortSignal: signal },
     );

@@ -312,7 +312,8 @@ export class TransferManager extends TypedEmitter<EngineEvents> {
   }
 
   private storeFor(target: TransferTarget): ObjectStore {
-    const key = JSON.stringify([target.endpoint, target.region, target.forcePathStyle]);
+    // A backend transfer has credentials of its own (scoped to its key): one store each.
+    const key = JSON.stringify([target.endpoint, target.region, target.forcePathStyle, target.backend?.uploadId ?? null]);
     let store = this.stores.get(key);
     if (!store) this.stores.set(key, (store = this.options.storeFor(target)));
     return store;

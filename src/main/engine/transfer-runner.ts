@@ -26,9 +26,9 @@ import type {
   TransferRecord,
   TransferState,
 } from '../../shared/transfer-model.js';
-import { crc32FromBase64, crc32Of, crc32OfParts, crc32ToBase64 } from './crc32.js';
+import { crc32FromBase64, crc32OfParts, crc32ToBase64 } from './crc32.js';
 import { identityChange } from './node-file-source.js';
-import { partBody } from './part-body.js';
+import { crc32OfRange, filePartBody, READ_CHUNK_BYTES } from './part-body.js';
 import type { Clock, FileSource, ObjectStore, OpenFile, RemoteObject, UploadJournal } from './ports.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { classifyError, withRetry, type BackoffPolicy } from './retry.js';
@@ -252,6 +252,7 @@ export class TransferRunner {
           key: t.target.key,
           metadata: { [TRANSFER_ID_METADATA]: t.id, 'dockside-file-size': String(t.fileSize) },
           checksumType,
+          ...(t.target.kmsKeyId ? { kmsKeyId: t.target.kmsKeyId } : {}),
         },
         signal,
       );
@@ -323,14 +324,12 @@ export class TransferRunner {
     const onOuterAbort = () => local.abort(signal.reason);
     signal.addEventListener('abort', onOuterAbort, { once: true });
     let firstError: unknown = null;
-    const buffers: Buffer[] = [];
     const worker = async () => {
-      // Each worker owns one part-sized buffer: memory is parts in flight x part size.
-      const buffer = Buffer.allocUnsafe(this.plan.partSize);
-      buffers.push(buffer);
+      // Each worker owns one small scratch buffer for checksumming; parts are never held whole.
+      const scratch = Buffer.allocUnsafe(READ_CHUNK_BYTES);
       for (let n = pending.shift(); n !== undefined; n = pending.shift()) {
         try {
-          await this.sendPart(file, uploadId, n, buffer, local.signal);
+          await this.sendPart(file, uploadId, n, scratch, local.signal);
         } catch (error) {
           if (firstError === null) firstError = error;
           local.abort(error);
@@ -348,7 +347,7 @@ export class TransferRunner {
     if (firstError !== null) throw firstError;
   }
 
-  private async sendPart(file: OpenFile, uploadId: string, partNumber: number, buffer: Buffer, signal: AbortSignal): Promise<void> {
+  private async sendPart(file: OpenFile, uploadId: string, partNumber: number, scratch: Buffer, signal: AbortSignal): Promise<void> {
     const { offset, length } = partRange(this.plan, partNumber);
     const slot = { size: length, bytesSent: 0, state: 'reading' as InFlightPart['state'], attempt: 0 };
     this.inFlight.set(partNumber, slot);
@@ -362,11 +361,9 @@ export class TransferRunner {
           // after a run of failures, ask whether the upload is still there.
           if (attempt > 0 && attempt % UPLOAD_PROBE_EVERY === 0) await this.assertUploadExists(uploadId, signal);
           await this.checkFile(file);
-          await file.readExactly(buffer, length, offset);
-          const data = buffer.subarray(0, length);
-          const checksum = crc32ToBase64(crc32Of(data));
+          const checksum = crc32ToBase64(await crc32OfRange(file, offset, length, scratch));
           slot.state = 'sending';
-          const body = partBody(data, this.deps.limiter, (n) => (slot.bytesSent += n), signal);
+          const body = filePartBody(file, offset, length, this.deps.limiter, (n) => (slot.bytesSent += n), signal);
           const { etag } = await this.deps.store.uploadPart(
             { ...this.where(uploadId), partNumber, body, contentLength: length, checksumCrc32: checksum },
             signal,
@@ -501,7 +498,9 @@ export class TransferRunner {
   private async headOurObject(signal: AbortSignal): Promise<RemoteObject | null> {
     const t = this.transfer;
     const object = await this.retrying(() => this.deps.store.headObject({ bucket: t.target.bucket, key: t.target.key }, signal), signal, 'check the object');
-    if (!object || object.metadata[TRANSFER_ID_METADATA] !== t.id || object.size !== t.fileSize) return null;
+    // A key the backend chose for this upload alone holds nothing but ours; elsewhere our metadata tells.
+    const ours = t.target.backend ? true : object?.metadata[TRANSFER_ID_METADATA] === t.id;
+    if (!object || !ours || object.size !== t.fileSize) return null;
     return object;
   }
 

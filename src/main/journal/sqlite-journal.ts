@@ -30,6 +30,9 @@ interface TransferRow {
   bucket: string;
   object_key: string;
   endpoint: string | null;
+  kms_key_id: string | null;
+  backend_url: string | null;
+  backend_upload_id: string | null;
   region: string;
   force_path_style: number;
   upload_id: string | null;
@@ -121,9 +124,11 @@ export class SqliteJournal implements UploadJournal {
   private statementSql(): Record<string, string> {
     return {
       insertTransfer: `INSERT INTO transfers (id, file_path, file_size, file_mtime_ms, file_identity, bucket, object_key, endpoint, region,
-                          force_path_style, upload_id, part_size, part_count, checksum_type, state, created_at, updated_at)
+                          force_path_style, kms_key_id, backend_url, backend_upload_id, upload_id, part_size, part_count, checksum_type,
+                          state, created_at, updated_at)
                          VALUES (@id, @filePath, @fileSize, @fileMtimeMs, @fileIdentity, @bucket, @key, @endpoint, @region,
-                          @forcePathStyle, NULL, @partSize, @partCount, @checksumType, 'queued', @now, @now)`,
+                          @forcePathStyle, @kmsKeyId, @backendUrl, @backendUploadId, NULL, @partSize, @partCount, @checksumType,
+                          'queued', @now, @now)`,
       getTransfer: `${SELECT_TRANSFER} WHERE t.id = ?`,
       listTransfers: `${SELECT_TRANSFER} ORDER BY t.created_at, t.id`,
       findUnfinished: `${SELECT_TRANSFER}
@@ -166,6 +171,9 @@ export class SqliteJournal implements UploadJournal {
         endpoint: transfer.target.endpoint,
         region: transfer.target.region,
         forcePathStyle: transfer.target.forcePathStyle ? 1 : 0,
+        kmsKeyId: transfer.target.kmsKeyId ?? null,
+        backendUrl: transfer.target.backend?.url ?? null,
+        backendUploadId: transfer.target.backend?.uploadId ?? null,
         partSize: transfer.partSize,
         partCount: transfer.partCount,
         checksumType: transfer.checksumType,
@@ -321,7 +329,15 @@ function toRecord(r: TransferRow): TransferRecord {
     fileSize: r.file_size,
     fileMtimeMs: r.file_mtime_ms,
     fileIdentity: r.file_identity,
-    target: { bucket: r.bucket, key: r.object_key, endpoint: r.endpoint, region: r.region, forcePathStyle: r.force_path_style === 1 },
+    target: {
+      bucket: r.bucket,
+      key: r.object_key,
+      endpoint: r.endpoint,
+      region: r.region,
+      forcePathStyle: r.force_path_style === 1,
+      kmsKeyId: r.kms_key_id,
+      backend: r.backend_url !== null && r.backend_upload_id !== null ? { url: r.backend_url, uploadId: r.backend_upload_id } : null,
+    },
     uploadId: r.upload_id,
     partSize: r.part_size,
     partCount: r.part_count,

@@ -58,7 +58,7 @@ describe('bad input', () => {
     { name: '--limit-rate fast', args: [...upload, '--limit-rate', 'fast'], stderr: /--limit-rate: "fast" is not a rate/ },
     { name: '--checksum-type sha1', args: [...upload, '--checksum-type', 'sha1'], stderr: /--checksum-type sha1: use full-object or composite/ },
     { name: 'an unknown flag', args: [...upload, '--frobnicate'], stderr: /^dockside: unknown option '--frobnicate'/ },
-    { name: 'no --bucket', args: ['upload', 'FILE', '--endpoint', 'ENDPOINT'], stderr: /Name the destination with --bucket \(or set DOCKSIDE_BUCKET\)/ },
+    { name: 'no --bucket', args: ['upload', 'FILE', '--endpoint', 'ENDPOINT'], stderr: /name a bucket with --bucket \(or set DOCKSIDE_BUCKET\)/ },
     { name: '--key with two files', args: ['upload', 'FILE', 'FILE2', '--key', 'one', '--bucket', 'BUCKET', '--endpoint', 'ENDPOINT'], stderr: /--key names one object/ },
     { name: 'resume with no id and no --all', args: ['resume'], stderr: /Name the transfers to resume, or use --all/ },
     { name: 'resume of an unknown id', args: ['resume', 'nosuchid'], stderr: /No transfer nosuchid/ },

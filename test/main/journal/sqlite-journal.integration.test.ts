@@ -72,12 +72,24 @@ function thrown(fn: () => unknown): DocksideError {
   throw new Error('expected a DocksideError');
 }
 
+/** Inserts a transfer row with only the columns version 1 of the schema has. */
+function insertVersion1Transfer(db: Database, input: NewTransfer): void {
+  db.prepare(
+    `INSERT INTO transfers (id, file_path, file_size, file_mtime_ms, file_identity, bucket, object_key, endpoint, region,
+       force_path_style, upload_id, part_size, part_count, checksum_type, state, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, 'queued', ?, ?)`,
+  ).run(input.id, input.filePath, input.fileSize, input.fileMtimeMs, input.fileIdentity, input.target.bucket, input.target.key,
+    input.target.endpoint, input.target.region, input.target.forcePathStyle ? 1 : 0, input.partSize, input.partCount, input.checksumType, now(), now());
+}
+
 const target = (overrides: Partial<TransferTarget> = {}): TransferTarget => ({
   bucket: 'film-archive',
   key: 'raw/2024/take-01.mov',
   endpoint: null,
   region: 'eu-west-1',
   forcePathStyle: false,
+  kmsKeyId: null,
+  backend: null,
   ...overrides,
 });
 
@@ -109,7 +121,7 @@ describe('migrations', () => {
   it('brings a fresh journal to the latest version, with every table and the durability pragmas', () => {
     const path = journalPath();
     const journal = open(path);
-    expect(journal.migration).toEqual({ from: 0, to: MIGRATIONS.length, applied: ['0001-initial', '0002-event-time-index', '0003-create-started'] });
+    expect(journal.migration).toEqual({ from: 0, to: MIGRATIONS.length, applied: ['0001-initial', '0002-event-time-index', '0003-create-started', '0004-backend-target'] });
 
     const own = connectionOf(journal);
     expect(own.pragma('journal_mode', { simple: true })).toBe('wal');
@@ -135,18 +147,20 @@ describe('migrations', () => {
     const path = journalPath();
     const old = open(path, MIGRATIONS.slice(0, 1));
     expect(old.migration).toEqual({ from: 0, to: 1, applied: ['0001-initial'] });
-    const created = old.createTransfer(newTransfer());
-    old.appendLog({ transferId: created.id, level: 'warn', type: 'test.event', message: 'kept across the upgrade', data: { n: 1 } });
     old.close();
+    // A row as version 1 of Dockside wrote it (today's insert names columns version 1 lacked).
     const check = raw(path);
+    const input = newTransfer();
+    insertVersion1Transfer(check, input);
+    check.prepare(`INSERT INTO events (transfer_id, at, level, type, message, data) VALUES (?, ?, 'warn', 'test.event', 'kept across the upgrade', '{"n":1}')`).run(input.id, now());
     expect(userVersion(check)).toBe(1);
     expect(names(check, 'index')).not.toContain('events_by_time');
     check.close();
 
     const upgraded = open(path);
-    expect(upgraded.migration).toEqual({ from: 1, to: MIGRATIONS.length, applied: ['0002-event-time-index', '0003-create-started'] });
-    expect(upgraded.getTransfer(created.id)).toEqual(created);
-    expect(upgraded.queryLog({ transferId: created.id }).map((e) => e.type)).toEqual(['transfer.created', 'test.event']);
+    expect(upgraded.migration).toEqual({ from: 1, to: MIGRATIONS.length, applied: ['0002-event-time-index', '0003-create-started', '0004-backend-target'] });
+    expect(upgraded.getTransfer(input.id)).toMatchObject({ id: input.id, filePath: input.filePath, target: { ...input.target, kmsKeyId: null, backend: null }, createStartedAt: null });
+    expect(upgraded.queryLog({ transferId: input.id }).map((e) => e.type)).toEqual(['test.event']);
     const after = raw(path);
     expect(userVersion(after)).toBe(MIGRATIONS.length);
     expect(names(after, 'index')).toContain('events_by_time');
@@ -202,8 +216,9 @@ describe('migrations', () => {
 
   it('rolls a failing migration back on an existing journal, keeping the old version and data', () => {
     const path = journalPath();
-    const v1 = open(path, MIGRATIONS.slice(0, 1));
-    v1.createTransfer(newTransfer({ id: 'survivor' }));
+    open(path, MIGRATIONS.slice(0, 1)).close();
+    const v1 = raw(path);
+    insertVersion1Transfer(v1, newTransfer({ id: 'survivor' }));
     v1.close();
     const failing: Migration[] = [
       ...MIGRATIONS,
@@ -243,8 +258,8 @@ describe('migrations', () => {
   it('reports what migrate() did on a bare connection', () => {
     const db = new BetterSqlite3(':memory:');
     opened.push(db);
-    expect(migrate(db)).toEqual({ from: 0, to: 3, applied: ['0001-initial', '0002-event-time-index', '0003-create-started'] });
-    expect(migrate(db)).toEqual({ from: 3, to: 3, applied: [] });
+    expect(migrate(db)).toEqual({ from: 0, to: 4, applied: ['0001-initial', '0002-event-time-index', '0003-create-started', '0004-backend-target'] });
+    expect(migrate(db)).toEqual({ from: 4, to: 4, applied: [] });
     db.pragma(`user_version = ${MIGRATIONS.length + 1}`);
     expect(() => migrate(db, MIGRATIONS, 'The test db')).toThrow(/The test db was written by a newer Dockside/);
   });
@@ -267,7 +282,7 @@ describe('SqliteJournal', () => {
       fileSize: 0,
       fileMtimeMs: input.fileMtimeMs,
       fileIdentity: input.fileIdentity,
-      target: { bucket: 'film-archive', key: 'raw/2024/take-01.mov', endpoint: 'http://127.0.0.1:9000', region: 'us-east-1', forcePathStyle: true },
+      target: { bucket: 'film-archive', key: 'raw/2024/take-01.mov', endpoint: 'http://127.0.0.1:9000', region: 'us-east-1', forcePathStyle: true, kmsKeyId: null, backend: null },
       uploadId: null,
       partSize: input.partSize,
       partCount: 1,
@@ -306,6 +321,17 @@ describe('SqliteJournal', () => {
     const journal = open();
     const created = journal.createTransfer(newTransfer());
     expect(created.target).toEqual(target());
+  });
+
+  it('keeps a backend target: its KMS key and which backend upload it is, never a token', () => {
+    const journal = open();
+    const backendTarget = target({
+      kmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/dock',
+      backend: { url: 'https://dockside.example.com', uploadId: '01JD0000000000000000000000' },
+    });
+    const created = journal.createTransfer(newTransfer({ target: backendTarget }));
+    expect(created.target).toEqual(backendTarget);
+    expect(journal.getTransfer(created.id)!.target).toEqual(backendTarget);
   });
 
   it('logs nothing when creating a transfer fails', () => {

@@ -1,9 +1,10 @@
 /** `dockside upload FILE...`: queue files and upload them, resuming any earlier unfinished run. */
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DocksideError } from '../../../shared/errors.js';
-import type { ChecksumType, TransferRecord, TransferTarget } from '../../../shared/transfer-model.js';
-import { NodeFileSource } from '../../engine/index.js';
+import { isUnfinished, type ChecksumType, type TransferRecord, type TransferTarget } from '../../../shared/transfer-model.js';
+import { BackendClient, NodeFileSource } from '../../engine/index.js';
+import { resolveBackendLogin, type BackendLogin } from '../backend-login.js';
 import { checksumTypeOption, endpointOption, partSizeOption, UsageError } from '../cli-options.js';
 import { openEngine } from '../compose.js';
 import type { ExitCode } from '../exit-codes.js';
@@ -25,7 +26,7 @@ export function registerUpload(program: Command, setExit: (code: ExitCode) => vo
     .command('upload')
     .description('upload files to S3 in parts; re-running it on the same file resumes the earlier upload')
     .argument('<files...>', 'files to upload')
-    .option('-b, --bucket <bucket>', 'destination bucket (default: $DOCKSIDE_BUCKET)')
+    .option('-b, --bucket <bucket>', 'destination bucket, straight to S3 with your AWS credentials (default: $DOCKSIDE_BUCKET; without one, uploads go through the backend you signed in to)')
     .option('-k, --key <key>', 'object key (default: the file name; one file only)')
     .option('--endpoint <url>', 'S3-compatible endpoint, path-style (default: $DOCKSIDE_ENDPOINT, $AWS_ENDPOINT_URL_S3, AWS)', endpointOption)
     .option('--region <region>', 'AWS region (default: $AWS_REGION or us-east-1)')
@@ -42,7 +43,11 @@ export function registerUpload(program: Command, setExit: (code: ExitCode) => vo
 
 async function upload(files: string[], flags: UploadFlags, home: string | undefined): Promise<ExitCode> {
   const bucket = flags.bucket ?? process.env.DOCKSIDE_BUCKET;
-  if (!bucket) throw new UsageError('Name the destination with --bucket (or set DOCKSIDE_BUCKET).');
+  if (!bucket) {
+    const login = resolveBackendLogin(home);
+    if (login) return uploadThroughBackend(files, flags, home, login);
+    throw new UsageError('Sign in to your Dockside backend with `dockside login --backend URL`, or name a bucket with --bucket (or set DOCKSIDE_BUCKET).');
+  }
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new UsageError(`--bucket ${bucket}: not a valid S3 bucket name.`);
   if (flags.key !== undefined && files.length > 1) throw new UsageError('--key names one object; give one file with it, or leave it out to use each file name.');
   if (flags.key !== undefined && (flags.key.length === 0 || Buffer.byteLength(flags.key) > 1024)) {
@@ -52,17 +57,7 @@ async function upload(files: string[], flags: UploadFlags, home: string | undefi
   const endpoint = rawEndpoint ? endpointOption(rawEndpoint) : null;
   const region = flags.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
 
-  // Check every file before anything is journaled: bad input changes nothing.
-  const paths = [...new Set(files.map((f) => resolve(f)))];
-  const source = new NodeFileSource();
-  for (const path of paths) {
-    try {
-      await source.identify(path);
-    } catch (error) {
-      if (error instanceof DocksideError) throw new UsageError(error.message);
-      throw error;
-    }
-  }
+  const paths = await checkFiles(files);
 
   const engine = openEngine({ home, ...engineSettings(flags) });
   try {
@@ -75,6 +70,73 @@ async function upload(files: string[], flags: UploadFlags, home: string | undefi
         region,
         forcePathStyle: endpoint !== null,
       };
+      records.push(
+        await engine.manager.add({
+          filePath: path,
+          target,
+          ...(flags.partSize ? { partSize: flags.partSize } : {}),
+          ...(flags.checksumType ? { checksumType: flags.checksumType } : {}),
+        }),
+      );
+    }
+    return await runTransfers(engine, records, createProgressView(outputMode(flags)));
+  } finally {
+    await engine.close();
+  }
+}
+
+/** Checks every file before anything is journaled or asked of a backend: bad input changes nothing. */
+async function checkFiles(files: string[]): Promise<string[]> {
+  const paths = [...new Set(files.map((f) => resolve(f)))];
+  const source = new NodeFileSource();
+  for (const path of paths) {
+    try {
+      await source.identify(path);
+    } catch (error) {
+      if (error instanceof DocksideError) throw new UsageError(error.message);
+      throw error;
+    }
+  }
+  return paths;
+}
+
+/**
+ * Through the backend: it picks the key in the loading dock and vends credentials for that key
+ * alone. A file with an unfinished transfer to the same backend resumes it instead of asking
+ * for a new upload.
+ */
+async function uploadThroughBackend(files: string[], flags: UploadFlags, home: string | undefined, login: BackendLogin): Promise<ExitCode> {
+  for (const [flag, given] of [['--key', flags.key], ['--endpoint', flags.endpoint], ['--region', flags.region]] as const) {
+    if (given !== undefined) throw new UsageError(`${flag} applies to uploads straight to S3 (with --bucket); the backend chooses where files go.`);
+  }
+  const paths = await checkFiles(files);
+  const client = new BackendClient(login);
+  const engine = openEngine({ home, ...engineSettings(flags) });
+  try {
+    const records: TransferRecord[] = [];
+    for (const path of paths) {
+      const unfinished = engine.journal
+        .listTransfers()
+        .filter((t) => t.filePath === path && t.target.backend?.url === client.url && isUnfinished(t.state))
+        .pop();
+      let target = unfinished?.target;
+      if (!target) {
+        const size = (await new NodeFileSource().identify(path)).size;
+        const granted = await client.createUpload({
+          fileName: basename(path),
+          size,
+          checksum: { algorithm: 'CRC32', type: flags.checksumType ?? 'FULL_OBJECT' },
+        });
+        target = {
+          bucket: granted.target.bucket,
+          key: granted.target.key,
+          endpoint: granted.target.endpoint,
+          region: granted.target.region,
+          forcePathStyle: granted.target.forcePathStyle,
+          kmsKeyId: granted.target.kmsKeyId,
+          backend: { url: client.url, uploadId: granted.id },
+        };
+      }
       records.push(
         await engine.manager.add({
           filePath: path,

@@ -1,0 +1,142 @@
+/**
+ * The engine's client of the companion backend (`/v1`): asks for an upload, refreshes its scoped
+ * credentials, reads its status. Every answer is parsed with the shared wire schemas, so a
+ * backend speaking another version fails loudly here rather than deep in a transfer.
+ *
+ * Errors are typed for the retry logic: no answer, 429 and 5xx are transient (retried like any
+ * network fault for as long as the transfer runs); 401 means sign in again; other 4xx are final.
+ * The token is sent as a bearer header and never appears in an error message.
+ */
+import type { z } from 'zod';
+import {
+  apiErrorSchema,
+  createUploadResponseSchema,
+  credentialsResponseSchema,
+  listUploadsResponseSchema,
+  uploadViewSchema,
+  type CreateUploadRequest,
+  type CreateUploadResponse,
+  type ListUploadsResponse,
+  type TemporaryCredentialsWire,
+  type UploadView,
+} from '../../shared/backend-api.js';
+import { DocksideError } from '../../shared/errors.js';
+import type { TemporaryCredentials } from './ports.js';
+
+export interface BackendClientOptions {
+  /** Base URL, e.g. https://dockside.example.com (the `/v1` paths are appended). */
+  readonly url: string;
+  readonly token: string;
+  /** Per-request time limit (default 30 s). */
+  readonly timeoutMs?: number;
+  readonly fetch?: typeof fetch;
+}
+
+export class BackendClient {
+  private readonly base: string;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(private readonly options: BackendClientOptions) {
+    this.base = options.url.replace(/\/+$/, '');
+    this.fetchImpl = options.fetch ?? fetch;
+  }
+
+  get url(): string {
+    return this.base;
+  }
+
+  /** POST /v1/uploads: the server picks the key and vends the first credentials. */
+  createUpload(request: CreateUploadRequest, signal?: AbortSignal): Promise<CreateUploadResponse> {
+    return this.call('POST', '/v1/uploads', createUploadResponseSchema, request, signal);
+  }
+
+  /** Fresh credentials for the upload, signed as the same principal as before. */
+  async credentials(uploadId: string, signal?: AbortSignal): Promise<TemporaryCredentials> {
+    const body = await this.call('POST', `/v1/uploads/${encodeURIComponent(uploadId)}/credentials`, credentialsResponseSchema, {}, signal);
+    return toEngineCredentials(body.credentials);
+  }
+
+  getUpload(uploadId: string, signal?: AbortSignal): Promise<UploadView> {
+    return this.call('GET', `/v1/uploads/${encodeURIComponent(uploadId)}`, uploadViewSchema, undefined, signal);
+  }
+
+  listUploads(options: { cursor?: string; limit?: number } = {}, signal?: AbortSignal): Promise<ListUploadsResponse> {
+    const query = new URLSearchParams();
+    if (options.cursor) query.set('cursor', options.cursor);
+    if (options.limit) query.set('limit', String(options.limit));
+    const suffix = query.size > 0 ? `?${query}` : '';
+    return this.call('GET', `/v1/uploads${suffix}`, listUploadsResponseSchema, undefined, signal);
+  }
+
+  async abortUpload(uploadId: string, signal?: AbortSignal): Promise<UploadView> {
+    return this.call('DELETE', `/v1/uploads/${encodeURIComponent(uploadId)}`, uploadViewSchema, undefined, signal);
+  }
+
+  private async call<S extends z.ZodType>(method: string, path: string, schema: S, body: unknown, signal?: AbortSignal): Promise<z.infer<S>> {
+    const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 30_000);
+    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    let response: Response;
+    try {
+      response = await this.fetchImpl(`${this.base}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.options.token}`,
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: combined,
+      });
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      const why = timeout.aborted ? 'did not answer in time' : `could not be reached (${describeCause(error)})`;
+      throw new DocksideError('NETWORK', `The Dockside backend at ${this.base} ${why}. Check the network or VPN; Dockside keeps trying.`, { cause: error });
+    }
+    const text = await response.text().catch(() => '');
+    if (!response.ok) throw httpError(this.base, method, path, response.status, text);
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (error) {
+      throw new DocksideError('SERVICE_UNAVAILABLE', `The Dockside backend at ${this.base} answered ${method} ${path} with something other than JSON.`, { cause: error });
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      throw new DocksideError(
+        'BACKEND_REFUSED',
+        `The Dockside backend at ${this.base} answered ${method} ${path} in an unexpected form (${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? ''}). Are the app and the backend of compatible versions?`,
+      );
+    }
+    return parsed.data;
+  }
+}
+
+/** The wire form of credentials as the engine uses them. */
+export function toEngineCredentials(wire: TemporaryCredentialsWire): TemporaryCredentials {
+  return {
+    accessKeyId: wire.accessKeyId,
+    secretAccessKey: wire.secretAccessKey,
+    sessionToken: wire.sessionToken,
+    expiration: new Date(wire.expiration),
+  };
+}
+
+function httpError(base: string, method: string, path: string, status: number, text: string): DocksideError {
+  let said = '';
+  try {
+    const body = apiErrorSchema.safeParse(JSON.parse(text));
+    if (body.success) said = `: ${body.data.error.message}`;
+  } catch {
+    // Not our error body (a proxy's HTML page, say): the status alone must do.
+  }
+  const what = `The Dockside backend answered ${method} ${path} with HTTP ${status}${said}`;
+  if (status === 401) return new DocksideError('BACKEND_AUTH', `${what}. Sign in again with \`dockside login\` (or set DOCKSIDE_TOKEN).`);
+  if (status === 429) return new DocksideError('THROTTLED', `${what}. Dockside slows down and tries again.`);
+  if (status >= 500) return new DocksideError('SERVICE_UNAVAILABLE', `${what} (${base}). Dockside keeps trying.`);
+  return new DocksideError('BACKEND_REFUSED', `${what}.`);
+}
+
+function describeCause(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (error as Error).message ?? String(error);
+}

@@ -1,0 +1,79 @@
+/**
+ * The object store of a transfer the companion backend set up. Its credentials are narrowed by a
+ * session policy to writing one key (PutObject, AbortMultipartUpload, ListMultipartUploadParts):
+ * HeadObject (s3:GetObject) and ListMultipartUploads are refused by real S3. This decorator
+ * answers those two questions another way:
+ *  - "is our object there?" comes from the backend's view of the upload when S3 will not say or
+ *    the object has already left the dock (docked or later means S3 completed it; `available`
+ *    carries the checksum S3 verified);
+ *  - "which unrecorded uploads of this key exist?" cannot be answered, so none are aborted here:
+ *    the backend's cleanup job and the dock's lifecycle rule remove abandoned uploads.
+ */
+import { classifyError } from './retry.js';
+import type { BackendClient } from './backend-client.js';
+import type { CompleteUploadRequest, CreateUploadRequest, ObjectStore, RemoteObject, RemotePart, UploadPartRequest } from './ports.js';
+
+const COMPLETED_STATUSES = new Set(['docked', 'promoting', 'available']);
+
+export class BackendObjectStore implements ObjectStore {
+  constructor(
+    private readonly inner: ObjectStore,
+    private readonly backend: BackendClient,
+    private readonly uploadId: string,
+  ) {}
+
+  createMultipartUpload(req: CreateUploadRequest, signal?: AbortSignal): Promise<{ uploadId: string }> {
+    return this.inner.createMultipartUpload(req, signal);
+  }
+
+  uploadPart(req: UploadPartRequest, signal?: AbortSignal): Promise<{ etag: string }> {
+    return this.inner.uploadPart(req, signal);
+  }
+
+  listParts(req: { bucket: string; key: string; uploadId: string }, signal?: AbortSignal): Promise<RemotePart[]> {
+    return this.inner.listParts(req, signal);
+  }
+
+  async listUploads(req: { bucket: string; key: string }, signal?: AbortSignal): Promise<string[]> {
+    try {
+      return await this.inner.listUploads(req, signal);
+    } catch (error) {
+      if (classifyError(error).code === 'ACCESS_DENIED') return [];
+      throw error;
+    }
+  }
+
+  uploadExists(req: { bucket: string; key: string; uploadId: string }, signal?: AbortSignal): Promise<boolean> {
+    return this.inner.uploadExists(req, signal);
+  }
+
+  completeMultipartUpload(req: CompleteUploadRequest, signal?: AbortSignal): Promise<{ etag: string }> {
+    return this.inner.completeMultipartUpload(req, signal);
+  }
+
+  abortMultipartUpload(req: { bucket: string; key: string; uploadId: string }, signal?: AbortSignal): Promise<void> {
+    return this.inner.abortMultipartUpload(req, signal);
+  }
+
+  async headObject(req: { bucket: string; key: string }, signal?: AbortSignal): Promise<RemoteObject | null> {
+    try {
+      const object = await this.inner.headObject(req, signal);
+      // Gone from the dock may mean promoted already: the backend knows.
+      if (object) return object;
+    } catch (error) {
+      if (classifyError(error).code !== 'ACCESS_DENIED') throw error;
+    }
+    const view = await this.backend.getUpload(this.uploadId, signal);
+    if (!COMPLETED_STATUSES.has(view.status)) return null;
+    return {
+      size: view.size,
+      etag: '',
+      metadata: {},
+      ...(view.available ? { checksumCrc32: view.available.checksum } : {}),
+    };
+  }
+
+  refreshCredentials(): void {
+    this.inner.refreshCredentials();
+  }
+}
