@@ -24,6 +24,7 @@ describe('npm run bench (plumbing)', () => {
       resumeStartParts: 10,
       resumeThrottle: '4MB/s',
       shapedRateMbit: null,
+      shapedMtu: 1500,
       resultsDir,
       log: (line) => lines.push(line),
     });

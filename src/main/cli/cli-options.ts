@@ -52,17 +52,26 @@ export function intOption(name: string, min: number, max: number): (value: strin
 
 /** An http(s) endpoint URL without credentials in it. */
 export function endpointOption(value: string): string {
+  return httpUrlOption('--endpoint', value, { example: 'https://s3.example.com or http://127.0.0.1:5000', credentials: 'use AWS credentials instead' });
+}
+
+/** The companion backend's http(s) URL, without credentials in it (`login --backend`). */
+export function backendUrlOption(value: string): string {
+  return httpUrlOption('--backend', value, { example: 'https://dockside.example.com', credentials: 'the sign-in token is given separately' });
+}
+
+function httpUrlOption(option: string, value: string, hints: { example: string; credentials: string }): string {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new UsageError(`--endpoint ${value}: not a URL. Use the form https://s3.example.com or http://127.0.0.1:5000.`);
+    throw new UsageError(`${option} ${value}: not a URL. Use the form ${hints.example}.`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`--endpoint ${value}: use an http:// or https:// URL.`);
+    throw new UsageError(`${option} ${value}: use an http:// or https:// URL.`);
   }
   if (url.username || url.password) {
-    throw new UsageError('--endpoint must not contain a user name or password; use AWS credentials instead.');
+    throw new UsageError(`${option} must not contain a user name or password; ${hints.credentials}.`);
   }
   return url.toString().replace(/\/$/, '');
 }

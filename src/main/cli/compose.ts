@@ -55,7 +55,7 @@ export function openEngine(settings: EngineSettings = {}): Engine {
     // A backend transfer signs every part with credentials the backend vends for this upload
     // alone, refreshed before they expire; a failing backend is retried like any network fault.
     const { url, uploadId } = target.backend;
-    const client = new BackendClient({ url, token: backendToken(url, settings.home) });
+    const client = new BackendClient({ url, token: () => backendToken(url, settings.home) });
     const credentials = new RefreshingCredentialProvider(() => client.credentials(uploadId));
     return new BackendObjectStore(s3Store(target, credentials), client, uploadId);
   };

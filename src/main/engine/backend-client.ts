@@ -26,7 +26,11 @@ import type { TemporaryCredentials } from './ports.js';
 export interface BackendClientOptions {
   /** Base URL, e.g. https://dockside.example.com (the `/v1` paths are appended). */
   readonly url: string;
-  readonly token: string;
+  /**
+   * The sign-in token, or a function giving it when a request is made (so a transfer whose user
+   * has signed out fails that request with BACKEND_AUTH instead of failing to be set up).
+   */
+  readonly token: string | (() => string);
   /** Per-request time limit (default 30 s). */
   readonly timeoutMs?: number;
   readonly fetch?: typeof fetch;
@@ -72,28 +76,41 @@ export class BackendClient {
     return this.call('DELETE', `/v1/uploads/${encodeURIComponent(uploadId)}`, uploadViewSchema, undefined, signal);
   }
 
+  /** The token as sent: without the white space a copy and paste may leave around it. */
+  private currentToken(): string {
+    const { token } = this.options;
+    return (typeof token === 'function' ? token() : token).trim();
+  }
+
   private async call<S extends z.ZodType>(method: string, path: string, schema: S, body: unknown, signal?: AbortSignal): Promise<z.infer<S>> {
+    const token = this.currentToken();
+    // fetch would refuse such a token with a message that quotes it, which would pass for a network fault.
+    if (!BEARER_TOKEN.test(token)) {
+      throw new DocksideError('BACKEND_AUTH', 'The sign-in token contains a space, a line break or a character that is not ASCII, so it cannot be sent. Check how it was copied, then sign in again with `dockside login`.');
+    }
     const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 30_000);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     let response: Response;
+    let text: string;
     try {
       response = await this.fetchImpl(`${this.base}${path}`, {
         method,
         headers: {
-          authorization: `Bearer ${this.options.token}`,
+          authorization: `Bearer ${token}`,
           accept: 'application/json',
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: combined,
       });
+      // The time limit and the caller's signal cover the body too: an answer cut short is no answer.
+      text = await response.text();
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       const why = timeout.aborted ? 'did not answer in time' : `could not be reached (${describeCause(error)})`;
       throw new DocksideError('NETWORK', `The Dockside backend at ${this.base} ${why}. Check the network or VPN; Dockside keeps trying.`, { cause: error });
     }
-    const text = await response.text().catch(() => '');
-    if (!response.ok) throw httpError(this.base, method, path, response.status, text);
+    if (!response.ok) throw httpError(this.base, method, path, response.status, text, token);
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -121,11 +138,12 @@ export function toEngineCredentials(wire: TemporaryCredentialsWire): TemporaryCr
   };
 }
 
-function httpError(base: string, method: string, path: string, status: number, text: string): DocksideError {
+function httpError(base: string, method: string, path: string, status: number, text: string, token: string): DocksideError {
   let said = '';
   try {
     const body = apiErrorSchema.safeParse(JSON.parse(text));
-    if (body.success) said = `: ${body.data.error.message}`;
+    // A server (or a proxy in front of it) may echo the Authorization header it refused.
+    if (body.success) said = `: ${body.data.error.message.replaceAll(token, '[token]')}`;
   } catch {
     // Not our error body (a proxy's HTML page, say): the status alone must do.
   }
@@ -135,6 +153,9 @@ function httpError(base: string, method: string, path: string, status: number, t
   if (status >= 500) return new DocksideError('SERVICE_UNAVAILABLE', `${what} (${base}). Dockside keeps trying.`);
   return new DocksideError('BACKEND_REFUSED', `${what}.`);
 }
+
+/** What a bearer token may hold to be sent as a header: visible ASCII, no spaces. */
+const BEARER_TOKEN = /^[\x21-\x7e]+$/;
 
 function describeCause(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;

@@ -432,7 +432,10 @@ export class TransferRunner {
   /** Verifies the object against what we sent, then journals the completion. */
   private async finish(uploadId: string, etag: string, fullChecksum: string, signal: AbortSignal): Promise<CompletedUpload> {
     const t = this.reload();
-    const object = await this.headOurObject(signal);
+    // S3 reads after writes consistently; the backend's view of the dock (what a backend transfer
+    // sees instead of HeadObject) may lag a moment behind, so give that one time.
+    let object = await this.headOurObject(signal);
+    if (!object && t.target.backend) object = await this.waitForCompletedObject(uploadId, signal);
     if (!object) {
       throw new DocksideError('INTEGRITY', `S3 reported the upload complete but s3://${t.target.bucket}/${t.target.key} is not ours or not there.`);
     }

@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { BackendClient } from '../../engine/index.js';
 import { removeLogin, saveLogin } from '../backend-login.js';
-import { endpointOption, UsageError } from '../cli-options.js';
+import { backendUrlOption, UsageError } from '../cli-options.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { globalHome } from './shared-options.js';
 
@@ -11,7 +11,7 @@ export function registerLogin(program: Command, setExit: (code: ExitCode) => voi
   program
     .command('login')
     .description('sign in to the Dockside backend; uploads then go through it (token from --token, $DOCKSIDE_TOKEN or one line on stdin)')
-    .requiredOption('--backend <url>', 'the backend URL, such as https://dockside.example.com', (v: string) => endpointOption(v))
+    .requiredOption('--backend <url>', 'the backend URL, such as https://dockside.example.com', backendUrlOption)
     .option('--token <token>', 'the sign-in token (prefer stdin or $DOCKSIDE_TOKEN: a command line is visible to other users)')
     .action(async (flags: { backend: string; token?: string }) => {
       const token = flags.token ?? process.env.DOCKSIDE_TOKEN ?? (await readTokenLine());

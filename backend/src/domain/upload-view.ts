@@ -1,0 +1,27 @@
+/** The wire view of an upload record: what `GET /v1/uploads/{id}` and friends answer. */
+import type { UploadView } from '../../../src/shared/backend-api.js';
+import type { UploadRecord } from './upload-store.js';
+
+/** Maps a stored record to its wire view (no owner, no internal bookkeeping such as notifiedAt). */
+export function toUploadView(record: UploadRecord): UploadView {
+  return {
+    id: record.id,
+    fileName: record.fileName,
+    size: record.size,
+    contentType: record.contentType,
+    status: record.status,
+    dock: { bucket: record.dockBucket, key: record.dockKey },
+    createdAt: new Date(record.createdAt).toISOString(),
+    updatedAt: new Date(record.updatedAt).toISOString(),
+    available:
+      record.status === 'available' && record.permanent !== null
+        ? {
+            bucket: record.permanent.bucket,
+            key: record.permanent.key,
+            checksum: record.permanent.checksum,
+            checksumType: record.permanent.checksumType,
+          }
+        : null,
+    failureReason: record.status === 'failed' ? (record.failureReason ?? 'The upload failed for an unknown reason.') : null,
+  };
+}

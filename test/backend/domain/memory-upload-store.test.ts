@@ -1,0 +1,4 @@
+import { MemoryUploadStore } from '../../fakes/memory-upload-store.js';
+import { uploadStoreContract } from '../../contracts/upload-store.contract.js';
+
+uploadStoreContract('MemoryUploadStore', () => new MemoryUploadStore());
