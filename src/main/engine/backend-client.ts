@@ -143,7 +143,7 @@ function httpError(base: string, method: string, path: string, status: number, t
   try {
     const body = apiErrorSchema.safeParse(JSON.parse(text));
     // A server (or a proxy in front of it) may echo the Authorization header it refused.
-    if (body.success) said = `: ${body.data.error.message.replaceAll(token, '[token]')}`;
+    if (body.success) said = `: ${body.data.error.message.replaceAll(token, '[token]').replace(/\.+$/, '')}`;
   } catch {
     // Not our error body (a proxy's HTML page, say): the status alone must do.
   }

@@ -3,9 +3,9 @@
  * session policy to writing one key (PutObject, AbortMultipartUpload, ListMultipartUploadParts):
  * HeadObject (s3:GetObject) and ListMultipartUploads are refused by real S3. This decorator
  * answers those two questions another way:
- *  - "is our object there?" comes from the backend's view of the upload when S3 will not say or
- *    the object has already left the dock (docked or later means S3 completed it; `available`
- *    carries the checksum S3 verified);
+ *  - "is our object there?" comes from the backend's view of the upload (docked or later means S3
+ *    completed it; `available` carries the checksum S3 verified); the object may already have
+ *    left the dock, and the upload's credentials end with the upload;
  *  - "which unrecorded uploads of this key exist?" cannot be answered, so none are aborted here:
  *    the backend's cleanup job and the dock's lifecycle rule remove abandoned uploads.
  */
@@ -55,14 +55,11 @@ export class BackendObjectStore implements ObjectStore {
     return this.inner.abortMultipartUpload(req, signal);
   }
 
-  async headObject(req: { bucket: string; key: string }, signal?: AbortSignal): Promise<RemoteObject | null> {
-    try {
-      const object = await this.inner.headObject(req, signal);
-      // Gone from the dock may mean promoted already: the backend knows.
-      if (object) return object;
-    } catch (error) {
-      if (classifyError(error).code !== 'ACCESS_DENIED') throw error;
-    }
+  /**
+   * Never S3's HeadObject: the session policy does not allow it, and once S3 has completed the
+   * upload the backend stops vending credentials for it (the upload is docked, then promoted).
+   */
+  async headObject(_req: { bucket: string; key: string }, signal?: AbortSignal): Promise<RemoteObject | null> {
     const view = await this.backend.getUpload(this.uploadId, signal);
     if (!COMPLETED_STATUSES.has(view.status)) return null;
     return {
