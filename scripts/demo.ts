@@ -1,12 +1,14 @@
-// `npm run demo`: the main job on an embedded default. Starts a local S3 stand-in (moto_server),
-// creates a bucket, uploads a 256 MiB file with the `dockside` CLI (progress bar and all),
-// verifies the object byte for byte, and shows the transfer list and log. Leaves nothing running.
+// `npm run demo`: the main job on an embedded default. Starts the local stack (moto_server with
+// the Dockside template deployed on it, and the backend with its promotion and cleanup jobs),
+// signs in, uploads a 256 MiB file through the backend with the `dockside` CLI (progress bar and
+// all), follows it until the promotion worker has made it `available` in the permanent bucket,
+// verifies that copy byte for byte, and shows the transfer list and log. Leaves nothing running.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createBucket, startMoto } from '../test/support/moto-server.js';
 import { getObject } from '../test/support/engine-harness.js';
+import { startLocalStack } from './local-stack.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -15,17 +17,32 @@ const root = resolve(import.meta.dirname, '..');
 const work = join(root, '.dockside-demo');
 const file = join(work, `demo-${SIZE / 1024 / 1024}MiB.bin`);
 const home = join(work, 'home');
-const bucket = 'dockside-demo';
 
 function say(line: string): void {
   process.stdout.write(`\n\x1b[1m== ${line}\x1b[0m\n`);
 }
 
-function dockside(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+function dockside(args: string[], env: NodeJS.ProcessEnv, stdin?: string): Promise<number> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/main/cli/main.ts'), ...args], { cwd: root, env, stdio: 'inherit' });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/main/cli/main.ts'), ...args], {
+      cwd: root,
+      env,
+      stdio: [stdin === undefined ? 'inherit' : 'pipe', 'inherit', 'inherit'],
+    });
+    if (stdin !== undefined) child.stdin!.end(stdin);
     child.on('error', fail);
     child.on('exit', (code) => done(code ?? 1));
+  });
+}
+
+/** Runs dockside and returns its stdout. */
+function capture(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/main/cli/main.ts'), ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    child.on('error', fail);
+    child.on('exit', (code) => (code === 0 ? done(out) : fail(new Error(`dockside ${args.join(' ')} exited with ${code}`))));
   });
 }
 
@@ -44,37 +61,48 @@ if (!existsSync(file) || statSync(file).size !== SIZE) {
 }
 rmSync(home, { recursive: true, force: true });
 
-say('Starting a local S3 stand-in (moto_server) on a free loopback port');
-const moto = await startMoto();
+say('Starting the local stack: moto_server, the Dockside template deployed on it, the backend and its jobs');
+const local = await startLocalStack({ dir: join(work, 'stack'), backendEnv: { DOCKSIDE_LOG_LEVEL: 'warn' } });
 let code = 1;
 try {
-  await createBucket(moto.endpoint, bucket);
-  const env = {
-    ...process.env,
-    AWS_ACCESS_KEY_ID: 'demo',
-    AWS_SECRET_ACCESS_KEY: 'demo',
-    AWS_REGION: 'us-east-1',
-    DOCKSIDE_HOME: home,
-  };
-  say(`dockside upload ${file} --bucket ${bucket} --endpoint ${moto.endpoint}`);
-  code = await dockside(['upload', file, '--bucket', bucket, '--endpoint', moto.endpoint], env);
+  // Only what a staff member has: the backend's address and a sign-in token. No AWS keys.
+  const env: NodeJS.ProcessEnv = { ...process.env, DOCKSIDE_HOME: home };
+  for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'DOCKSIDE_BACKEND_URL', 'DOCKSIDE_TOKEN']) delete env[name];
+  say(`dockside login --backend ${local.backendUrls[0]}   (the development token, on stdin)`);
+  code = await dockside(['login', '--backend', local.backendUrls[0]!], env, `${local.token}\n`);
+  if (code !== 0) throw new Error(`dockside login exited with ${code}`);
+
+  say(`dockside upload ${file}`);
+  code = await dockside(['upload', file], env);
   if (code !== 0) throw new Error(`dockside upload exited with ${code}`);
 
-  say('Checking the object in S3 against the file');
-  const [local, remote] = await Promise.all([sha256File(file), getObject(moto.endpoint, bucket, file.split('/').pop()!)]);
+  say('dockside status   (until the promotion worker has moved the file to the permanent bucket)');
+  let view: { status: string; available: { bucket: string; key: string } | null } = { status: 'uploading', available: null };
+  for (let i = 0; i < 240 && view.status !== 'available'; i++) {
+    const out = await capture(['status', '--json'], env);
+    view = (JSON.parse(out) as (typeof view)[])[0]!;
+    if (view.status === 'failed') throw new Error('the backend reports the upload failed; see `dockside status`');
+    if (view.status !== 'available') await new Promise((r) => setTimeout(r, 500));
+  }
+  await dockside(['status'], env);
+  if (!view.available) throw new Error(`the upload is ${view.status}, not available, after two minutes`);
+
+  say('Checking the permanent copy against the file');
+  const [localHash, remote] = await Promise.all([sha256File(file), getObject(local.motoEndpoint, view.available.bucket, view.available.key)]);
   const remoteHash = createHash('sha256').update(remote).digest('hex');
-  if (remoteHash !== local) throw new Error(`object differs from the file (${remoteHash} vs ${local})`);
-  process.stdout.write(`sha256 ${local}: the object is byte-identical to the file\n`);
+  if (remoteHash !== localHash) throw new Error(`the permanent copy differs from the file (${remoteHash} vs ${localHash})`);
+  process.stdout.write(`sha256 ${localHash}: s3://${view.available.bucket}/${view.available.key} is byte-identical to the file\n`);
 
   say('dockside ls');
   await dockside(['ls'], env);
   say('dockside log');
   await dockside(['log'], env);
-  say('Done. The journal is in .dockside-demo/home; moto is stopped.');
+  say('Done. The journal is in .dockside-demo/home; the local stack is stopped. `npm run local` keeps one running.');
+  code = 0;
 } catch (error) {
   process.stderr.write(`demo failed: ${(error as Error).message}\n`);
   code = code || 1;
 } finally {
-  await moto.stop();
+  await local.stop();
 }
 process.exit(code);

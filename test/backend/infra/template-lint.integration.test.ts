@@ -1,0 +1,19 @@
+// cfn-lint (AWS's CloudFormation linter, a Python tool installed next to moto on these machines)
+// checks the template against the resource specifications: property names and types, allowed
+// values, GetAtt attributes. Skipped with a note where it is not installed.
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { DOCKSIDE_TEMPLATE_PATH } from '../../../backend/src/aws/stack-deployer.js';
+
+const version = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' });
+const installed = version.status === 0;
+
+describe.skipIf(!installed)('CloudFormation template: cfn-lint', () => {
+  it('has no errors or warnings', () => {
+    const run = spawnSync('cfn-lint', ['--format', 'parseable', DOCKSIDE_TEMPLATE_PATH], { encoding: 'utf8', timeout: 60_000 });
+    expect(run.stdout + run.stderr).toBe('');
+    expect(run.status).toBe(0);
+  });
+});
+
+if (!installed) console.warn('cfn-lint not installed (pip install cfn-lint): the template lint test is skipped.');

@@ -1,0 +1,102 @@
+// The cleanup job on moto: which multipart uploads it aborts (age from the upload id in the key,
+// moto's Initiated date being a fixed 2010), what it does to the records, and two instances at once.
+import { CreateMultipartUploadCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CleanupJob } from '../../../backend/src/jobs/cleanup.job.js';
+import type { UploadRecord } from '../../../backend/src/domain/upload-store.js';
+import type { MotoServer } from '../../support/moto-server.js';
+import { createRecord, deployJobStack, startJobsMoto, testLogger, type JobStack } from './job-stack.js';
+
+const HOUR = 3_600_000;
+const MAX_AGE_HOURS = 72;
+
+let moto: MotoServer;
+let js: JobStack;
+
+beforeAll(async () => {
+  moto = await startJobsMoto();
+  js = await deployJobStack(moto);
+});
+
+afterAll(async () => {
+  js?.destroy();
+  await moto?.stop();
+});
+
+async function startMultipart(key: string): Promise<string> {
+  const out = await js.s3.send(
+    new CreateMultipartUploadCommand({ Bucket: js.stack.dockBucket, Key: key, ServerSideEncryption: 'aws:kms', SSEKMSKeyId: js.stack.dockKmsKeyArn }),
+  );
+  return out.UploadId!;
+}
+
+async function openUploads(): Promise<{ key: string; uploadId: string; initiated: Date | undefined }[]> {
+  const out = await js.s3.send(new ListMultipartUploadsCommand({ Bucket: js.stack.dockBucket }));
+  return (out.Uploads ?? []).map((u) => ({ key: u.Key!, uploadId: u.UploadId!, initiated: u.Initiated }));
+}
+
+const job = (): CleanupJob => new CleanupJob({ uploads: js.ports.dockUploads, store: js.store, logger: testLogger(), maxAgeMs: MAX_AGE_HOURS * HOUR });
+
+describe('cleanup job on moto', () => {
+  let old: UploadRecord;
+  let young: UploadRecord;
+  let oldAvailable: UploadRecord;
+  const foreignKeys = ['other/notes.txt', 'uploads/not-a-ulid/file.bin'];
+
+  beforeAll(async () => {
+    const now = Date.now();
+    old = await createRecord(js, { size: 10, createdAt: now - (MAX_AGE_HOURS + 8) * HOUR, fileName: 'old.bin' });
+    young = await createRecord(js, { size: 10, createdAt: now - (MAX_AGE_HOURS - 1) * HOUR, fileName: 'young.bin' });
+    // An old record already promoted, with a stray multipart upload left on its key (a restarted
+    // client's first attempt): the upload is aborted, the record is not touched.
+    oldAvailable = await createRecord(js, { size: 10, createdAt: now - 200 * HOUR, fileName: 'done.bin' });
+    await js.store.transition(oldAvailable.id, ['uploading'], 'available');
+    for (const key of [old.dockKey, old.dockKey, young.dockKey, oldAvailable.dockKey, ...foreignKeys]) await startMultipart(key);
+  });
+
+  it('aborts only uploads whose id is older than the limit, marks their records aborted, leaves foreign keys alone; two instances at once settle each upload once', async () => {
+    const before = await openUploads();
+    expect(before).toHaveLength(6);
+    // Why the age comes from the key: moto says every upload began on 2010-11-10.
+    expect(new Set(before.map((u) => u.initiated?.toISOString().slice(0, 10)))).toEqual(new Set(['2010-11-10']));
+
+    const [a, b] = await Promise.all([job().runOnce(), job().runOnce()]);
+
+    // Each of the 3 expired uploads was aborted by exactly one instance; the other saw NoSuchUpload.
+    expect(a.aborted + b.aborted).toBe(3);
+    expect(a.alreadyGone + b.alreadyGone).toBe(3);
+    expect(a.recordsMarked + b.recordsMarked).toBe(1);
+    expect(a.young).toBe(1);
+    expect(a.foreign).toBe(2);
+    expect(a.errors + b.errors).toBe(0);
+
+    const after = await openUploads();
+    expect(after.map((u) => u.key).sort()).toEqual([young.dockKey, ...foreignKeys].sort());
+    expect((await js.store.get(old.id))?.status).toBe('aborted');
+    expect((await js.store.get(young.id))?.status).toBe('uploading');
+    expect((await js.store.get(oldAvailable.id))?.status).toBe('available');
+
+    // A second round finds nothing more to do.
+    const again = await job().runOnce();
+    expect(again).toMatchObject({ seen: 3, aborted: 0, alreadyGone: 0, young: 1, foreign: 2, recordsMarked: 0 });
+  });
+
+  it('runs on its interval once started, and stops', async () => {
+    const oldToo = await createRecord(js, { size: 10, createdAt: Date.now() - 100 * HOUR, fileName: 'later.bin' });
+    await startMultipart(oldToo.dockKey);
+    const timed = new CleanupJob({
+      uploads: js.ports.dockUploads,
+      store: js.store,
+      logger: testLogger(),
+      maxAgeMs: MAX_AGE_HOURS * HOUR,
+      initialDelayMs: 0,
+      intervalMs: 60_000,
+    });
+    timed.start();
+    const deadline = Date.now() + 10_000;
+    while ((await js.store.get(oldToo.id))?.status !== 'aborted' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await timed.stop(2_000);
+    expect((await js.store.get(oldToo.id))?.status).toBe('aborted');
+    expect((await openUploads()).some((u) => u.key === oldToo.dockKey)).toBe(false);
+  });
+});

@@ -1,0 +1,215 @@
+/**
+ * The whole data flow on the local stack (moto + the deployed template + backend processes with
+ * their jobs): `dockside upload` through the backend → the dock (dock KMS key) → promotion → the
+ * permanent bucket (permanent KMS key), and the engine behind a round-robin "load balancer" over
+ * two backend instances, refreshing credentials for every part with some refreshes failing.
+ */
+import { createHash } from 'node:crypto';
+import http from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HeadObjectCommand, ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalStack, type LocalStack } from '../../scripts/local-stack.js';
+import {
+  BackendClient,
+  BackendObjectStore,
+  NodeFileSource,
+  RefreshingCredentialProvider,
+  S3ObjectStore,
+  TransferManager,
+  type TemporaryCredentials,
+} from '../../src/main/engine/index.js';
+import { SqliteJournal } from '../../src/main/journal/index.js';
+import { getObjectBytes, runCli, writeRandomFile } from '../main/cli/run-cli.js';
+
+const MiB = 1024 * 1024;
+let local: LocalStack;
+let dir: string;
+let s3: S3Client;
+let sqs: SQSClient;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'dockside-e2e-'));
+  local = await startLocalStack({ instances: 2, dir: join(dir, 'stack'), backendEnv: { DOCKSIDE_CREDENTIAL_TTL_SECONDS: '900', DOCKSIDE_LOG_LEVEL: 'warn' } });
+  const aws = { region: 'us-east-1', endpoint: local.motoEndpoint, forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
+  s3 = new S3Client(aws);
+  sqs = new SQSClient(aws);
+}, 120_000);
+
+afterAll(async () => {
+  s3?.destroy();
+  sqs?.destroy();
+  await local?.stop();
+  rmSync(dir, { recursive: true, force: true });
+}, 60_000);
+
+/** Every "file available" message now on the notification queue (received and deleted). */
+async function drainAvailable(): Promise<Record<string, unknown>[]> {
+  const bodies: Record<string, unknown>[] = [];
+  for (let empty = 0; empty < 2; ) {
+    const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: local.stack.notifyQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+    const messages = out.Messages ?? [];
+    if (messages.length === 0) empty++;
+    for (const m of messages) {
+      bodies.push(JSON.parse(m.Body ?? '{}') as Record<string, unknown>);
+      await sqs.send(new DeleteMessageCommand({ QueueUrl: local.stack.notifyQueueUrl, ReceiptHandle: m.ReceiptHandle }));
+    }
+  }
+  return bodies;
+}
+
+async function waitForStatus(client: BackendClient, id: string, status: string, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const view = await client.getUpload(id);
+    if (view.status === status) return view;
+    if (view.status === 'failed' || Date.now() > deadline) throw new Error(`upload ${id} is ${view.status} (${view.failureReason ?? ''}), not ${status}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+const keyIdOf = (arn: string) => arn.split('/').pop();
+
+describe('dockside upload through the backend', () => {
+  it('docks the file under the dock key, promotes it byte-identical under the permanent key, announces it once, leaves nothing behind', async () => {
+    const home = join(dir, 'cli-home');
+    const file = join(dir, 'survey-2026.bin');
+    const bytes = writeRandomFile(file, 24 * MiB);
+    const env = { DOCKSIDE_BACKEND_URL: local.backendUrls[0]!, DOCKSIDE_TOKEN: local.token, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' };
+
+    const started = Date.now();
+    const upload = await runCli(['upload', file, '--json'], { home, env });
+    const uploadSeconds = (Date.now() - started) / 1000;
+    expect(upload.code, upload.stderr).toBe(0);
+    const result = JSON.parse(upload.stdout.trim().split('\n').pop()!) as { status: string; transferId: string; bucket: string; key: string };
+    expect(result.status).toBe('completed');
+    expect(result.bucket).toBe(local.stack.dockBucket);
+    expect(result.key).toMatch(/^uploads\/[0-9A-Z]{26}\/survey-2026\.bin$/);
+
+    // `dockside status` follows the backend until the promotion worker has made the file available.
+    const deadline = Date.now() + 60_000;
+    let status: { status: string; available: { bucket: string; key: string; checksum: string } | null } | null = null;
+    while (Date.now() < deadline) {
+      const out = await runCli(['status', result.transferId, '--json'], { home, env });
+      expect(out.code, out.stderr).toBe(0);
+      status = JSON.parse(out.stdout) as typeof status;
+      if (status!.status === 'available') break;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    const promotedSeconds = (Date.now() - started) / 1000 - uploadSeconds;
+    expect(status!.status).toBe('available');
+    const where = status!.available!;
+    expect(where.bucket).toBe(local.stack.permanentBucket);
+
+    const copy = await getObjectBytes(s3, where.bucket, where.key);
+    expect(createHash('sha256').update(copy).digest('hex')).toBe(createHash('sha256').update(bytes).digest('hex'));
+    const head = await s3.send(new HeadObjectCommand({ Bucket: where.bucket, Key: where.key }));
+    expect(head.ServerSideEncryption).toBe('aws:kms');
+    expect(keyIdOf(head.SSEKMSKeyId ?? '')).toBe(keyIdOf(local.stack.permanentKmsKeyArn));
+    await expect(s3.send(new HeadObjectCommand({ Bucket: local.stack.dockBucket, Key: result.key }))).rejects.toMatchObject({ name: 'NotFound' });
+    const open = await s3.send(new ListMultipartUploadsCommand({ Bucket: local.stack.dockBucket }));
+    expect(open.Uploads ?? []).toEqual([]);
+
+    // moto emits two ObjectCreated events per completion; consumers still hear of the file once.
+    const uploadId = result.key.split('/')[1];
+    const announced = (await drainAvailable()).filter((m) => JSON.stringify(m).includes(uploadId!));
+    expect(announced).toHaveLength(1);
+
+    // The human view names the permanent place.
+    const human = await runCli(['status', result.transferId], { home, env });
+    expect(human.stdout).toContain('available');
+    expect(human.stdout).toContain(`s3://${where.bucket}/${where.key}`);
+    console.log(`e2e: 24 MiB uploaded through the backend in ${uploadSeconds.toFixed(1)} s (CLI start to exit), available ${promotedSeconds.toFixed(1)} s later`);
+  });
+});
+
+describe('the engine behind a load balancer of two backend instances', () => {
+  it('signs every part as the same principal whichever instance vends, refreshes for every part, and retries failed refreshes', async () => {
+    // A round-robin balancer in front of both instances that fails every third credentials request.
+    let next = 0;
+    let credentialRequests = 0;
+    const hits = [0, 0];
+    const balancer = http.createServer((req, res) => {
+      const isRefresh = req.method === 'POST' && /\/credentials$/.test(req.url ?? '');
+      if (isRefresh && ++credentialRequests % 3 === 0) {
+        res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'UNAVAILABLE', message: 'balancer says no' } }));
+        return;
+      }
+      const i = next++ % 2;
+      hits[i]!++;
+      const upstream = new URL(local.backendUrls[i]!);
+      const proxied = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      proxied.on('error', () => res.writeHead(502).end());
+      req.pipe(proxied);
+    });
+    await new Promise<void>((r) => balancer.listen(0, '127.0.0.1', r));
+    const address = balancer.address() as { port: number };
+    const url = `http://127.0.0.1:${address.port}`;
+
+    const vended: TemporaryCredentials[] = [];
+    const client = new BackendClient({ url, token: local.token });
+    const home = join(dir, 'engine-home');
+    const journal = new SqliteJournal(join(home, 'journal.sqlite'));
+    const file = join(dir, 'balanced.bin');
+    const bytes = writeRandomFile(file, 40 * MiB);
+    const manager = new TransferManager({
+      journal,
+      files: new NodeFileSource(),
+      storeFor: (target) => {
+        const uploadId = target.backend!.uploadId;
+        // Each set is made to look as if it expired a second after it was vended (moto does not
+        // expire credentials itself): the SDK and the provider then fetch a new set for every
+        // request, from whichever instance the balancer picks.
+        const credentials = new RefreshingCredentialProvider(async () => {
+          const fresh = await client.credentials(uploadId);
+          vended.push(fresh);
+          return { ...fresh, expiration: new Date(Date.now() + 1_000) };
+        });
+        const store = new S3ObjectStore({ target, credentials, stallTimeoutMs: 10_000, completeTimeoutMs: 30_000 });
+        return new BackendObjectStore(store, client, uploadId);
+      },
+      concurrency: 2,
+      backoff: { baseMs: 20, capMs: 200 },
+    });
+    try {
+      const granted = await client.createUpload({ fileName: 'balanced.bin', size: bytes.length, checksum: { algorithm: 'CRC32', type: 'FULL_OBJECT' } });
+      const record = await manager.add({
+        filePath: file,
+        partSize: 5 * MiB,
+        target: { ...granted.target, backend: { url, uploadId: granted.id } },
+      });
+      const done = manager.waitFor(record.id);
+      manager.start(record.id);
+      const outcome = await done;
+      expect(outcome.kind, JSON.stringify(outcome)).toBe('completed');
+      const retries = journal.queryLog({ transferId: record.id }).filter((e) => e.type === 'retry');
+      expect(retries.length).toBeGreaterThan(0);
+      expect(hits[0]).toBeGreaterThan(0);
+      expect(hits[1]).toBeGreaterThan(0);
+
+      // Every set the two instances vended is the same principal: one role, one session name.
+      expect(new Set(vended.map((c) => c.accessKeyId)).size).toBeGreaterThanOrEqual(4);
+      const arns = new Set<string>();
+      for (const c of vended) {
+        const sts = new STSClient({ region: 'us-east-1', endpoint: local.motoEndpoint, credentials: c });
+        arns.add((await sts.send(new GetCallerIdentityCommand({}))).Arn ?? '');
+        sts.destroy();
+      }
+      expect([...arns]).toEqual([expect.stringMatching(new RegExp(`assumed-role/[^/]+/dockside-${granted.id}$`))]);
+      await waitForStatus(client, granted.id, 'available');
+      console.log(`e2e: ${vended.length} credential sets from 2 instances (${hits.join(' + ')} requests), ${retries.length} retries, one principal: ${[...arns][0]}`);
+    } finally {
+      await manager.close();
+      journal.close();
+      balancer.close();
+      await drainAvailable();
+    }
+  });
+});
