@@ -48,9 +48,10 @@ export interface BenchResults {
   readonly options: { sizesMiB: readonly number[]; partSizeMiB: number; concurrency: number };
   readonly headline: { sizeMiB: number; transport: Transport; variant: Variant };
   readonly limit_mib_s: number;
-  readonly limits: Record<string, { diskReadMiBs: number; rawPutMiBs: number; limitMiBs: number }>;
+  readonly limit_crc32_mib_s: number;
+  readonly limits: Record<string, { diskReadMiBs: number; rawPutMiBs: number; rawPutCrc32MiBs: number; limitMiBs: number }>;
   readonly runs: Array<{ tool: Tool; variant: Variant; transport: Transport; sizeMiB: number; figures: ToolFigures | null; note?: string }>;
-  readonly tools: Partial<Record<Tool, ToolFigures & { percentOfLimit: number }>>;
+  readonly tools: Partial<Record<Tool, ToolFigures & { percentOfLimit: number; percentOfCrc32Limit: number }>>;
   readonly ratios: Partial<Record<Tool, { wallSpeedup: number; cpuPerGiBRatio: number; rssRatio: number }>>;
   readonly memory: { smallMiB: number; largeMiB: number; smallPeakRssMiB: number; largePeakRssMiB: number; growthPercent: number } | null;
   readonly resume: ResumeFigures | null;
@@ -81,9 +82,11 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
       const disk = await diskReadMiBs(file);
       for (const transport of o.transports) {
         const sink = sinks.get(transport)!;
-        const raw = await rawPutMiBs(sink.endpoint, sink.caFile, Math.min(sizeMiB, 2048) * 1024 * 1024);
-        limits[`${sizeMiB}MiB/${transport}`] = { diskReadMiBs: disk, rawPutMiBs: raw, limitMiBs: Math.min(disk, raw) };
-        o.log(`limit (${transport}): disk read ${disk.toFixed(0)} MiB/s, raw PUT ${raw.toFixed(0)} MiB/s`);
+        const rawBytes = Math.min(sizeMiB, 2048) * 1024 * 1024;
+        const raw = await rawPutMiBs(sink.endpoint, sink.caFile, rawBytes);
+        const rawCrc = await rawPutMiBs(sink.endpoint, sink.caFile, rawBytes, 8, true);
+        limits[`${sizeMiB}MiB/${transport}`] = { diskReadMiBs: disk, rawPutMiBs: raw, rawPutCrc32MiBs: rawCrc, limitMiBs: Math.min(disk, raw) };
+        o.log(`limit (${transport}): disk read ${disk.toFixed(0)} MiB/s, raw PUT ${raw.toFixed(0)} MiB/s (${rawCrc.toFixed(0)} MiB/s when the sink verifies a CRC32)`);
         for (const variant of o.variants) {
           for (const tool of o.tools) {
             const available = peerAvailable(tool);
@@ -122,6 +125,8 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
 
     const headline = { sizeMiB: Math.max(...o.sizesMiB), transport: o.transports.includes('tls') ? ('tls' as const) : o.transports[0]!, variant: o.variants.includes('tuned') ? ('tuned' as const) : o.variants[0]! };
     const limitMiBs = limits[`${headline.sizeMiB}MiB/${headline.transport}`]!.limitMiBs;
+    // The same limit when the sink also verifies a CRC32 per request, as it does for Dockside's parts.
+    const limitCrc32MiBs = Math.min(limits[`${headline.sizeMiB}MiB/${headline.transport}`]!.diskReadMiBs, limits[`${headline.sizeMiB}MiB/${headline.transport}`]!.rawPutCrc32MiBs);
     const pick = (tool: Tool) => runs.find((r) => r.tool === tool && r.sizeMiB === headline.sizeMiB && r.transport === headline.transport && r.variant === headline.variant)?.figures ?? null;
     const tools: BenchResults['tools'] = {};
     const ratios: BenchResults['ratios'] = {};
@@ -129,7 +134,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
     for (const tool of o.tools) {
       const f = pick(tool);
       if (!f) continue;
-      tools[tool] = { ...f, percentOfLimit: (f.throughputMiBs / limitMiBs) * 100 };
+      tools[tool] = { ...f, percentOfLimit: (f.throughputMiBs / limitMiBs) * 100, percentOfCrc32Limit: (f.throughputMiBs / limitCrc32MiBs) * 100 };
       if (tool !== 'dockside' && dockside) {
         ratios[tool] = {
           wallSpeedup: f.wallSeconds / dockside.wallSeconds,
@@ -220,6 +225,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
       options: { sizesMiB: o.sizesMiB, partSizeMiB: o.partSizeMiB, concurrency: o.concurrency },
       headline,
       limit_mib_s: limitMiBs,
+      limit_crc32_mib_s: limitCrc32MiBs,
       limits,
       runs,
       tools,

@@ -6,6 +6,7 @@ import { open } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { readFileSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
 
 /** MiB/s reading `file` start to end with large sequential reads. */
 export async function diskReadMiBs(file: string): Promise<number> {
@@ -25,13 +26,26 @@ export async function diskReadMiBs(file: string): Promise<number> {
   return total / (1024 * 1024) / (Number(process.hrtime.bigint() - started) / 1e9);
 }
 
-/** MiB/s of `streams` parallel PUTs totalling `totalBytes` to the sink (no S3 client in the way). */
-export async function rawPutMiBs(endpoint: string, caFile: string | undefined, totalBytes: number, streams = 8): Promise<number> {
+/**
+ * MiB/s of `streams` parallel PUTs totalling `totalBytes` to the sink (no S3 client in the way).
+ * With `withCrc32`, each PUT names its CRC32 (computed before the clock starts), so the sink
+ * verifies it as it verifies every part Dockside sends: on a machine where the sink shares the
+ * cores, that is the same server-side work per byte as an upload with integrity checks.
+ */
+export async function rawPutMiBs(endpoint: string, caFile: string | undefined, totalBytes: number, streams = 8, withCrc32 = false): Promise<number> {
   const url = new URL(endpoint);
   const chunk = Buffer.alloc(1024 * 1024, 7);
+  const perStream = Math.floor(totalBytes / streams);
+  let crcHeader: Record<string, string> = {};
+  if (withCrc32) {
+    let crc = 0;
+    for (let sent = 0; sent < perStream; sent += chunk.length) crc = crc32(chunk.subarray(0, Math.min(chunk.length, perStream - sent)), crc);
+    const bytes = Buffer.alloc(4);
+    bytes.writeUInt32BE(crc >>> 0);
+    crcHeader = { 'x-amz-checksum-crc32': bytes.toString('base64') };
+  }
   const agentOptions = { keepAlive: true, ...(caFile ? { ca: readFileSync(caFile) } : {}) };
   const agent = url.protocol === 'https:' ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
-  const perStream = Math.floor(totalBytes / streams);
   const started = process.hrtime.bigint();
   await Promise.all(
     Array.from({ length: streams }, (_, i) =>
@@ -43,7 +57,7 @@ export async function rawPutMiBs(endpoint: string, caFile: string | undefined, t
             method: 'PUT',
             path: `/bench-limit/raw-${i}`,
             agent,
-            headers: { 'content-length': perStream, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+            headers: { 'content-length': perStream, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', ...crcHeader },
           },
           (res) => {
             res.resume();
