@@ -25,6 +25,7 @@
 //   identity policies, and the resource of KMS calls: moto authorises every KMS action against
 //   resource "*", so a statement scoped to a key ARN never matches (see the KMS test).
 import { readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient, PutRolePolicyCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { CreateKeyCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
@@ -75,6 +76,9 @@ let roleCredentials: Credentials;
 let roleS3: S3Client;
 let roleKms: KMSClient;
 let adminS3: S3Client;
+let admin: Credentials;
+/** Raw bodies of the role's KMS error answers, newest last. */
+const kmsErrorBodies: string[] = [];
 
 const config = (credentials: Credentials) => ({ endpoint: moto.endpoint, region: REGION, credentials, maxAttempts: 1 });
 function client<T extends { destroy(): void }>(c: T): T {
@@ -103,7 +107,7 @@ beforeAll(async () => {
     }),
   );
   adminArn = user.User!.Arn!;
-  const admin: Credentials = { accessKeyId: key.AccessKey!.AccessKeyId!, secretAccessKey: key.AccessKey!.SecretAccessKey! };
+  admin = { accessKeyId: key.AccessKey!.AccessKeyId!, secretAccessKey: key.AccessKey!.SecretAccessKey! };
 
   // 2. Everything else is made with the admin's signed requests.
   const iam = client(new IAMClient(config(admin)));
@@ -177,6 +181,22 @@ beforeAll(async () => {
   };
   roleS3 = client(new S3Client({ ...config(roleCredentials), forcePathStyle: true }));
   roleKms = client(new KMSClient(config(roleCredentials)));
+  // Inside the deserializer (priority low), so it sees the raw answer before it is parsed.
+  roleKms.middlewareStack.add(
+    (next) => async (args) => {
+      const out = await next(args);
+      const response = out.response as { statusCode?: number; body?: unknown };
+      if ((response.statusCode ?? 200) >= 400 && response.body instanceof Readable) {
+        const chunks: Buffer[] = [];
+        for await (const chunk of response.body) chunks.push(Buffer.from(chunk as Uint8Array));
+        const body = Buffer.concat(chunks);
+        kmsErrorBodies.push(body.toString('utf8'));
+        response.body = Readable.from([body]);
+      }
+      return out;
+    },
+    { step: 'deserialize', priority: 'low', name: 'keepKmsErrorBody' },
+  );
 });
 
 afterAll(async () => {
@@ -188,6 +208,7 @@ describe('uploader role policy from the template, under moto IAM enforcement', (
   it('enforcement is on: unknown credentials are refused, the admin is allowed, the role session is the uploader role', async () => {
     const stranger = client(new S3Client({ ...config({ accessKeyId: 'AKIASTRANGER0000000', secretAccessKey: 'nope' }), forcePathStyle: true }));
     await expect(stranger.send(new PutObjectCommand({ Bucket: dockBucket, Key: 'uploads/stranger.bin', Body: 'x' }))).rejects.toMatchObject({
+      name: 'InvalidAccessKeyId',
       $metadata: { httpStatusCode: 403 },
     });
     // The same writes that the role is denied below are allowed to the admin: the denials come
@@ -198,6 +219,26 @@ describe('uploader role policy from the template, under moto IAM enforcement', (
     const sts = client(new STSClient(config(roleCredentials)));
     const me = await sts.send(new GetCallerIdentityCommand({}));
     expect(me.Arn).toMatch(new RegExp(`:assumed-role/${NAME_PREFIX}-uploader/upload-01TESTIAMENFORCEMENT$`));
+  });
+
+  it('only the principal the trust policy names may assume the role', async () => {
+    // Another user with an allow-all policy of its own: its sts:AssumeRole is allowed by its
+    // policy, but the role's trust policy (the template's, principal resolved to the admin) is not.
+    const iam = client(new IAMClient(config(admin)));
+    await iam.send(new CreateUserCommand({ UserName: 'not-the-backend' }));
+    await iam.send(
+      new PutUserPolicyCommand({
+        UserName: 'not-the-backend',
+        PolicyName: 'admin',
+        PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }),
+      }),
+    );
+    const key = (await iam.send(new CreateAccessKeyCommand({ UserName: 'not-the-backend' }))).AccessKey!;
+    const sts = client(new STSClient(config({ accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! })));
+    await expect(sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'upload-01TESTINTRUDER' }))).rejects.toMatchObject({
+      name: 'AccessDenied',
+      $metadata: { httpStatusCode: 403 },
+    });
   });
 
   it('the role may write under uploads/ in the dock bucket: PutObject and a whole multipart upload', async () => {
@@ -257,7 +298,8 @@ describe('uploader role policy from the template, under moto IAM enforcement', (
     await expectS3Denied(roleS3.send(new DeleteObjectCommand({ Bucket: dockBucket, Key })));
     await expectS3Denied(roleS3.send(new ListObjectsV2Command({ Bucket: dockBucket })));
     await expectS3Denied(roleS3.send(new ListMultipartUploadsCommand({ Bucket: dockBucket })));
-    await expectS3Denied(roleS3.send(new GetObjectCommand({ Bucket: permanentBucket, Key: 'uploads/admin.bin' })));
+    await adminS3.send(new PutObjectCommand({ Bucket: permanentBucket, Key: 'uploads/01TEST-promoted.bin', Body: 'promoted' }));
+    await expectS3Denied(roleS3.send(new GetObjectCommand({ Bucket: permanentBucket, Key: 'uploads/01TEST-promoted.bin' })));
 
     // Still there: the denied delete did nothing.
     const head = await adminS3.send(new HeadObjectCommand({ Bucket: dockBucket, Key }));
@@ -265,14 +307,24 @@ describe('uploader role policy from the template, under moto IAM enforcement', (
   });
 
   it('KMS: the permanent key is denied; moto cannot show the dock-key grant (it authorises KMS against resource "*")', async () => {
-    const denied = { name: 'AccessDeniedException' };
+    // moto answers KMS's IAM denials in XML, which the JSON-protocol SDK cannot parse; the raw
+    // body (kept by kmsErrorBodies) shows it is an IAM AccessDenied, not a signature failure.
+    const deniedFor = async (keyArn: string): Promise<void> => {
+      const request = roleKms.send(new GenerateDataKeyCommand({ KeyId: keyArn, KeySpec: 'AES_256' }));
+      await expect(request).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
+      expect(kmsErrorBodies.at(-1)).toMatch(/<Code>AccessDenied<\/Code>[\s\S]*not authorized to perform: kms:GenerateDataKey/);
+    };
     // AWS and moto agree here: the role's policy grants nothing on the permanent key.
-    await expect(roleKms.send(new GenerateDataKeyCommand({ KeyId: permanentKeyArn, KeySpec: 'AES_256' }))).rejects.toMatchObject(denied);
+    await deniedFor(permanentKeyArn);
     // GAP: on AWS the template's EncryptWithTheDockKey statement allows this. moto evaluates KMS
     // actions against resource "*", which the statement's key ARN never matches, so moto denies
-    // it. (S3's SSE-KMS writes above are not affected: moto does not check the caller's KMS
-    // permissions when S3 encrypts.) If this starts passing, moto checks KMS resources and the
-    // assertion should become an allow.
-    await expect(roleKms.send(new GenerateDataKeyCommand({ KeyId: dockKeyArn, KeySpec: 'AES_256' }))).rejects.toMatchObject(denied);
+    // it. (The SSE-KMS writes above are not affected: moto does not check the caller's KMS
+    // permissions when S3 encrypts.) If this starts failing, moto has learnt to check KMS
+    // resources, and this should become an assertion that the dock key is allowed.
+    await deniedFor(dockKeyArn);
+    // The admin (Resource "*") may: the denials above are the role's policy, not a broken key.
+    const adminKms = client(new KMSClient(config(admin)));
+    const dataKey = await adminKms.send(new GenerateDataKeyCommand({ KeyId: dockKeyArn, KeySpec: 'AES_256' }));
+    expect(dataKey.KeyId).toBe(dockKeyArn);
   });
 });

@@ -1,0 +1,177 @@
+/**
+ * The desktop app's IPC contract: every channel between the renderer and the main process, with
+ * the zod schema of what goes each way. One file, as in GitHub Desktop's `ipc-shared.ts`: the
+ * preload exposes exactly one typed method per request channel and one subscription per event
+ * channel, and every main-side handler parses its payload with the schema named here before
+ * anything reaches the engine. Nothing here carries a credential or a token: sign-in sends the
+ * token one way (renderer → main) and it is never sent back.
+ */
+import { z } from 'zod';
+import { UPLOAD_STATUSES } from './backend-api.js';
+import { TRANSFER_STATES } from './transfer-model.js';
+
+const transferId = z.string().min(1).max(64).regex(/^[0-9a-z]+$/, 'must be a transfer id');
+const millis = z.number().int().min(0);
+
+export const transferViewSchema = z.object({
+  id: transferId,
+  fileName: z.string(),
+  filePath: z.string(),
+  size: z.number().int().min(0),
+  state: z.enum(TRANSFER_STATES),
+  /** Where it goes: `s3://bucket/key`, for people. */
+  destination: z.string(),
+  /** The backend's upload id for uploads through the backend. */
+  backendUploadId: z.string().nullable(),
+  bytesDone: z.number().int().min(0),
+  partsDone: z.number().int().min(0),
+  partsTotal: z.number().int().min(0),
+  bytesPerSecond: z.number().min(0),
+  etaSeconds: z.number().min(0).nullable(),
+  /** Why it failed, in words a person can act on. */
+  error: z.object({ code: z.string(), message: z.string(), retryable: z.boolean() }).nullable(),
+  createdAt: millis,
+  updatedAt: millis,
+  completedAt: millis.nullable(),
+});
+export type TransferView = z.infer<typeof transferViewSchema>;
+
+export const logEntrySchema = z.object({
+  id: z.number().int(),
+  transferId: z.string().nullable(),
+  at: millis,
+  level: z.enum(['debug', 'info', 'warn', 'error']),
+  type: z.string(),
+  message: z.string(),
+  data: z.record(z.string(), z.unknown()).nullable(),
+});
+export type LogEntry = z.infer<typeof logEntrySchema>;
+
+export const logQuerySchema = z.strictObject({
+  transferId: transferId.optional(),
+  level: z.enum(['debug', 'info', 'warn', 'error']).optional(),
+  since: millis.optional(),
+  until: millis.optional(),
+  search: z.string().max(200).optional(),
+  limit: z.number().int().min(1).max(5000).default(500),
+});
+export type LogQuery = z.infer<typeof logQuerySchema>;
+
+/** A setting's value with where it came from; `policy` values are locked (IT decides). */
+const sourced = <T extends z.ZodType>(value: T) =>
+  z.object({ value, source: z.enum(['policy', 'user', 'default']), lockedReason: z.string().nullable() });
+
+export const settingsSchema = z.object({
+  backendUrl: sourced(z.string().url().nullable()),
+  concurrency: sourced(z.number().int().min(1).max(32)),
+  maxActiveTransfers: sourced(z.number().int().min(1).max(8)),
+  /** Bytes per second; null for no limit. */
+  bandwidthLimit: sourced(z.number().int().min(1).nullable()),
+  notifications: sourced(z.boolean()),
+  startAtLogin: sourced(z.boolean()),
+});
+export type Settings = z.infer<typeof settingsSchema>;
+
+/** What the user may change: plain values, validated again in main against policy. */
+export const settingsPatchSchema = z.strictObject({
+  backendUrl: z.string().url().max(2048).nullable().optional(),
+  concurrency: z.number().int().min(1).max(32).optional(),
+  maxActiveTransfers: z.number().int().min(1).max(8).optional(),
+  bandwidthLimit: z.number().int().min(1).nullable().optional(),
+  notifications: z.boolean().optional(),
+  startAtLogin: z.boolean().optional(),
+});
+export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
+
+export const authStatusSchema = z.object({
+  signedIn: z.boolean(),
+  backendUrl: z.string().nullable(),
+  /** Who the backend says we are, when known. */
+  user: z.string().nullable(),
+});
+export type AuthStatus = z.infer<typeof authStatusSchema>;
+
+export const historyEntrySchema = z.object({
+  transferId: z.string().nullable(),
+  uploadId: z.string(),
+  fileName: z.string(),
+  size: z.number().int().min(0),
+  status: z.enum(UPLOAD_STATUSES),
+  checksum: z.string().nullable(),
+  /** `s3://bucket/key` once available. */
+  location: z.string().nullable(),
+  failureReason: z.string().nullable(),
+  updatedAt: z.string(),
+});
+export type HistoryEntry = z.infer<typeof historyEntrySchema>;
+
+const idRequest = z.strictObject({ id: transferId });
+const nothing = z.undefined();
+const ok = z.object({ ok: z.literal(true) });
+
+/**
+ * Request channels (renderer → main, `ipcRenderer.invoke` / `ipcMain.handle`): the schema of the
+ * request the handler parses, and of the response it returns.
+ */
+export const REQUESTS = {
+  'transfers:list': { request: nothing, response: z.array(transferViewSchema) },
+  /** Files and folders (folders are expanded in main); paths come from a drop or the picker. */
+  'transfers:add': { request: z.strictObject({ paths: z.array(z.string().min(1).max(4096)).min(1).max(10_000) }), response: z.array(transferViewSchema) },
+  'transfers:pause': { request: idRequest, response: ok },
+  'transfers:resume': { request: idRequest, response: ok },
+  'transfers:cancel': { request: idRequest, response: ok },
+  'transfers:retry': { request: idRequest, response: ok },
+  'transfers:pauseAll': { request: nothing, response: ok },
+  'transfers:resumeAll': { request: nothing, response: ok },
+  'history:list': { request: nothing, response: z.array(historyEntrySchema) },
+  'log:query': { request: logQuerySchema, response: z.array(logEntrySchema) },
+  /** Saves a diagnostics bundle with secrets redacted; null when the user cancelled the dialog. */
+  'diagnostics:export': { request: nothing, response: z.object({ path: z.string() }).nullable() },
+  'settings:get': { request: nothing, response: settingsSchema },
+  'settings:set': { request: settingsPatchSchema, response: settingsSchema },
+  'auth:status': { request: nothing, response: authStatusSchema },
+  'auth:signIn': { request: z.strictObject({ backendUrl: z.string().url().max(2048), token: z.string().min(1).max(16_384) }), response: authStatusSchema },
+  'auth:signOut': { request: nothing, response: authStatusSchema },
+  /** Shows the OS file picker in main; the renderer never sees the file system otherwise. */
+  'dialog:pickFiles': { request: nothing, response: z.array(z.string()) },
+} as const satisfies Record<string, { request: z.ZodType; response: z.ZodType }>;
+
+export type RequestChannel = keyof typeof REQUESTS;
+export type RequestOf<C extends RequestChannel> = z.input<(typeof REQUESTS)[C]['request']>;
+export type ResponseOf<C extends RequestChannel> = z.infer<(typeof REQUESTS)[C]['response']>;
+
+/** Event channels (main → renderer, `webContents.send`). */
+export const EVENTS = {
+  'transfers:changed': z.array(transferViewSchema),
+  'log:appended': logEntrySchema,
+  'auth:changed': authStatusSchema,
+} as const satisfies Record<string, z.ZodType>;
+
+export type EventChannel = keyof typeof EVENTS;
+export type EventOf<C extends EventChannel> = z.infer<(typeof EVENTS)[C]>;
+
+/** The shape of `window.dockside` the preload exposes: one method per request, one `on…` per event. */
+export type DocksideApi = {
+  readonly [C in RequestChannel as ApiMethodName<C>]: (...request: RequestOf<C> extends undefined ? [] : [request: RequestOf<C>]) => Promise<ResponseOf<C>>;
+} & {
+  readonly [C in EventChannel as ApiEventName<C>]: (listener: (payload: EventOf<C>) => void) => () => void;
+};
+
+/** `transfers:pauseAll` → `transfersPauseAll`. */
+export type ApiMethodName<C extends string> = C extends `${infer D}:${infer V}` ? `${D}${Capitalize<V>}` : never;
+/** `transfers:changed` → `onTransfersChanged`. */
+export type ApiEventName<C extends string> = C extends `${infer D}:${infer V}` ? `on${Capitalize<D>}${Capitalize<V>}` : never;
+
+export function apiMethodName<C extends RequestChannel>(channel: C): ApiMethodName<C> {
+  const [domain, verb] = channel.split(':') as [string, string];
+  return `${domain}${verb[0]!.toUpperCase()}${verb.slice(1)}` as ApiMethodName<C>;
+}
+
+export function apiEventName<C extends EventChannel>(channel: C): ApiEventName<C> {
+  const [domain, verb] = channel.split(':') as [string, string];
+  return `on${domain[0]!.toUpperCase()}${domain.slice(1)}${verb[0]!.toUpperCase()}${verb.slice(1)}` as ApiEventName<C>;
+}
+
+/** Every IPC failure reaches the renderer in this form (never a stack, never a secret). */
+export const ipcErrorSchema = z.object({ code: z.string(), message: z.string() });
+export type IpcError = z.infer<typeof ipcErrorSchema>;
