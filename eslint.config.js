@@ -43,7 +43,7 @@ export default tseslint.config(
     plugins: { import: importPlugin },
     settings: {
       // Resolves our `.js` specifiers to the `.ts` files, so the zones below see real paths.
-      'import/resolver': { typescript: { project: './tsconfig.json' } },
+      'import/resolver': { typescript: { project: ['./tsconfig.json', './tsconfig.renderer.json'] } },
     },
     rules: {
       // basePath: zones are resolved from this file's folder, not from wherever ESLint was started.
@@ -65,6 +65,17 @@ export default tseslint.config(
       'no-restricted-imports': restrict(electronBan, sqliteBan, reactBan),
       // Catches `fs` as well as `node:fs`.
       'import/no-nodejs-modules': 'error',
+    },
+  },
+  {
+    // The React renderer runs in a browser window (Chromium, sandboxed): browser globals, no Node ones.
+    files: ['src/renderer/**', 'test/renderer/**'],
+    languageOptions: {
+      globals: {
+        window: 'readonly', document: 'readonly', navigator: 'readonly', HTMLElement: 'readonly',
+        HTMLInputElement: 'readonly', Event: 'readonly', DragEvent: 'readonly', File: 'readonly',
+        FileList: 'readonly', requestAnimationFrame: 'readonly', cancelAnimationFrame: 'readonly',
+      },
     },
   },
   {

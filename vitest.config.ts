@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
     // Integration tests start their own moto_server and child processes; two cores, so keep
     // the number of files run at once small and give slow machines room.
     maxWorkers: 2,

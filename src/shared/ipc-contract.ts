@@ -175,3 +175,20 @@ export function apiEventName<C extends EventChannel>(channel: C): ApiEventName<C
 /** Every IPC failure reaches the renderer in this form (never a stack, never a secret). */
 export const ipcErrorSchema = z.object({ code: z.string(), message: z.string() });
 export type IpcError = z.infer<typeof ipcErrorSchema>;
+
+/**
+ * What a main-side handler returns over `ipcRenderer.invoke`. Electron flattens a thrown error
+ * into a bare message ("Error invoking remote method …"), so failures travel as data instead and
+ * the preload turns `{ ok: false }` into a rejected promise whose reason is the `IpcError` itself
+ * (a plain object, which survives the context bridge intact). Its `code` is an `ErrorCode`, or
+ * `FORBIDDEN` (the sender is not our window), or `IPC_FAILED` (the preload could not reach main
+ * or did not understand the reply).
+ */
+export type IpcResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: IpcError };
+export const ipcResultSchema = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), value: z.unknown() }),
+  z.object({ ok: z.literal(false), error: ipcErrorSchema }),
+]);
+
+/** Largest request payload (serialised as JSON) a handler accepts: 10,000 paths of ordinary length fit. */
+export const MAX_IPC_PAYLOAD_BYTES = 8 * 1024 * 1024;

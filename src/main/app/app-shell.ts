@@ -1,0 +1,198 @@
+/**
+ * The app's lifecycle with Electron's objects and the engine injected: single-instance lock,
+ * hardening of every webContents and the session, IPC handlers, the main window, power
+ * behaviour, resuming unfinished transfers at launch, and a clean shutdown (the engine pauses
+ * so the journal is consistent). The real entry point (main.ts, still to write) passes
+ * `electron`'s modules and the engine built by the composition root; tests pass fakes.
+ */
+import type { App, BrowserWindow, BrowserWindowConstructorOptions, PowerMonitor, PowerSaveBlocker, Session, Shell, WebContents } from 'electron';
+import { DocksideError } from '../../shared/errors.js';
+import type { TransferRecord } from '../../shared/transfer-model.js';
+import type { UploadJournal } from '../engine/index.js';
+import type { AppOrigin } from './app-origin.js';
+import { TransferBridge, type TransferEngine } from './ipc-handlers.js';
+import type { HandleOptions } from './ipc-main.js';
+import { filesFromArgv, parseHandoff, transfersToResumeOnLaunch } from './launch.js';
+import { PowerCoordinator } from './power.js';
+import { denyAllPermissions, guardWebContents, installContentSecurityPolicy, mainWindowOptions } from './window.js';
+
+/** The parts of `electron` the shell uses (the real modules satisfy it). */
+export interface ElectronModules {
+  readonly app: Pick<App, 'requestSingleInstanceLock' | 'quit' | 'whenReady' | 'on' | 'isPackaged'>;
+  readonly BrowserWindow: new (options: BrowserWindowConstructorOptions) => Pick<
+    BrowserWindow,
+    'webContents' | 'loadFile' | 'loadURL' | 'once' | 'on' | 'show' | 'focus' | 'isMinimized' | 'restore' | 'isDestroyed'
+  >;
+  readonly session: { readonly defaultSession: Pick<Session, 'webRequest' | 'setPermissionRequestHandler' | 'setPermissionCheckHandler' | 'setDevicePermissionHandler'> };
+  readonly shell: Pick<Shell, 'openExternal'>;
+  readonly powerMonitor: Pick<PowerMonitor, 'on' | 'off'>;
+  readonly powerSaveBlocker: Pick<PowerSaveBlocker, 'start' | 'stop' | 'isStarted'>;
+}
+
+/** The engine as the app uses it, built by the composition root once the app is ready. */
+export interface AppEngine {
+  readonly engine: TransferEngine;
+  readonly journal: Pick<UploadJournal, 'queryLog'>;
+  readonly addPaths: (paths: readonly string[]) => Promise<TransferRecord[]>;
+  /** Pauses everything (resumable) and closes the journal. */
+  close(): Promise<void>;
+}
+
+export interface AppShellOptions {
+  readonly origin: AppOrigin;
+  /** Absolute path of the bundled preload. */
+  readonly preloadPath: string;
+  /** Absolute path of index.html, loaded when there is no dev server. */
+  readonly pageFile: string;
+  readonly argv: readonly string[];
+  readonly cwd: string;
+  readonly platform: NodeJS.Platform;
+  /** Development: validate IPC responses and events against the contract. */
+  readonly development: boolean;
+  readonly openEngine: () => Promise<AppEngine>;
+  readonly log: (message: string, error?: unknown) => void;
+}
+
+export interface RunningApp {
+  readonly window: () => Pick<BrowserWindow, 'webContents' | 'isDestroyed'> | null;
+  readonly bridge: TransferBridge;
+  readonly power: PowerCoordinator;
+  /** Resolves when the shutdown (engine paused and closed) has finished. */
+  readonly closed: Promise<void>;
+}
+
+/**
+ * Starts the app. Returns null when another instance holds the lock: this one hands over its
+ * files and quits.
+ */
+export async function startApp(electron: ElectronModules, options: AppShellOptions): Promise<RunningApp | null> {
+  const { app } = electron;
+  const files = filesFromArgv(options.argv, { isPackaged: app.isPackaged, cwd: options.cwd });
+  if (!app.requestSingleInstanceLock({ files })) {
+    app.quit();
+    return null;
+  }
+
+  // Every webContents, including any a bug or an exploit might create, stays on our page.
+  app.on('web-contents-created', (_event, contents) => {
+    guardWebContents(contents, { origin: options.origin, openExternal: (url) => electron.shell.openExternal(url), onBlocked: (what, url) => options.log(`Blocked ${what}: ${url}`) });
+  });
+
+  let window: ReturnType<typeof createWindow> | null = null;
+  const pendingFiles: string[] = [...files];
+  let adding: Promise<void> = Promise.resolve();
+  let engineReady: AppEngine | null = null;
+  const addFiles = (paths: readonly string[]) => {
+    if (paths.length === 0) return;
+    if (!engineReady) {
+      pendingFiles.push(...paths);
+      return;
+    }
+    const ready = engineReady;
+    adding = adding.then(async () => {
+      try {
+        for (const record of await ready.addPaths(paths)) startQuietly(ready.engine, record.id, options.log);
+      } catch (error) {
+        options.log('Adding files handed to Dockside failed', error);
+      }
+    });
+  };
+  app.on('second-instance', (_event, _argv, _cwd, additionalData) => {
+    if (window && !window.isDestroyed()) {
+      if (window.isMinimized()) window.restore();
+      window.focus();
+    }
+    addFiles(parseHandoff(additionalData));
+  });
+
+  await app.whenReady();
+  const session = electron.session.defaultSession;
+  installContentSecurityPolicy(session, options.origin);
+  denyAllPermissions(session);
+
+  const opened = await options.openEngine();
+  engineReady = opened;
+  const ourContents = () => (window && !window.isDestroyed() ? [window.webContents] : []);
+  const bridge = new TransferBridge({
+    engine: opened.engine,
+    journal: opened.journal,
+    addPaths: opened.addPaths,
+    targets: ourContents,
+    validateEvents: options.development,
+  });
+  const handleOptions: HandleOptions = {
+    policy: { origin: options.origin, isOurWebContents: (contents: WebContents) => ourContents().includes(contents) },
+    validateResponses: options.development,
+    onError: (channel, error) => options.log(`IPC ${channel} failed`, error),
+  };
+  const unregister = bridge.register(handleOptions);
+  const power = new PowerCoordinator({ engine: opened.engine, blocker: electron.powerSaveBlocker, monitor: electron.powerMonitor, onLog: (m) => options.log(m) });
+
+  window = createWindow(electron, options);
+  window.webContents.on('did-finish-load', () => bridge.flush());
+
+  for (const id of transfersToResumeOnLaunch(opened.engine.list(), (id) => lastPause(opened.journal, id))) startQuietly(opened.engine, id, options.log);
+  addFiles(pendingFiles.splice(0));
+
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
+  let shutdown: 'no' | 'running' | 'done' = 'no';
+  app.on('before-quit', (event) => {
+    if (shutdown === 'done') return;
+    // Hold the quit until the engine has paused: parts in flight end, the journal is consistent.
+    event.preventDefault();
+    if (shutdown === 'running') return;
+    shutdown = 'running';
+    void (async () => {
+      // Each step on its own: a failure in one must not keep the engine from pausing.
+      const steps: Array<[string, () => unknown]> = [
+        ['IPC', unregister],
+        ['events', () => bridge.stop()],
+        ['power', () => power.dispose()],
+        ['adding files', () => adding],
+        ['the engine', () => opened.close()],
+      ];
+      try {
+        for (const [what, step] of steps) {
+          try {
+            await step();
+          } catch (error) {
+            options.log(`Shutting down ${what} failed`, error);
+          }
+        }
+      } finally {
+        shutdown = 'done';
+        resolveClosed();
+        app.quit();
+      }
+    })();
+  });
+  app.on('window-all-closed', () => {
+    // macOS apps stay in the dock with their windows closed; uploads carry on (tray still to come).
+    if (options.platform !== 'darwin') app.quit();
+  });
+
+  return { window: () => window, bridge, power, closed };
+}
+
+function createWindow(electron: ElectronModules, options: AppShellOptions) {
+  const window = new electron.BrowserWindow(mainWindowOptions(options.preloadPath));
+  window.once('ready-to-show', () => window.show());
+  const load = options.origin.devServerOrigin ? window.loadURL(`${options.origin.devServerOrigin}/`) : window.loadFile(options.pageFile);
+  load.catch((error: unknown) => options.log('Loading the window failed', error));
+  return window;
+}
+
+/** The transfer's latest `transfer.paused` log entry. */
+function lastPause(journal: Pick<UploadJournal, 'queryLog'>, id: string) {
+  return journal.queryLog({ transferId: id, minLevel: 'info' }).findLast((entry) => entry.type === 'transfer.paused') ?? null;
+}
+
+function startQuietly(engine: Pick<TransferEngine, 'start'>, id: string, log: AppShellOptions['log']): void {
+  try {
+    engine.start(id);
+  } catch (error) {
+    if (!(error instanceof DocksideError)) throw error;
+    log(`Transfer ${id} not started: ${error.message}`);
+  }
+}

@@ -1,0 +1,224 @@
+/**
+ * The transfers:* and log:query handlers, and the `transfers:changed` / `log:appended` events,
+ * over an injected engine facade (the TransferManager and the journal in the app; fakes in tests).
+ * Progress snapshots arrive several times a second per transfer; the window gets the whole list
+ * at most `intervalMs` apart (4 Hz by default), which is plenty for a progress bar.
+ */
+import type { WebContents } from 'electron';
+import { DocksideError } from '../../shared/errors.js';
+import type { LogEntry, LogQuery, RequestChannel, TransferView } from '../../shared/ipc-contract.js';
+import { isUnfinished, type TransferLogEntry, type TransferProgress, type TransferRecord } from '../../shared/transfer-model.js';
+import type { EngineEvents, LogQuery as JournalLogQuery, TransferManager, UploadJournal } from '../engine/index.js';
+import { handle, send, type HandleOptions, type RequestHandler } from './ipc-main.js';
+import { redactSecrets } from './redact.js';
+import { toTransferView } from './transfer-view.js';
+
+/** What the handlers need of the engine: the TransferManager's surface, and the journal's log. */
+export type TransferEngine = Pick<TransferManager, 'list' | 'get' | 'start' | 'pause' | 'pauseAll' | 'cancel'> & {
+  on<K extends keyof EngineEvents>(event: K, listener: EngineEvents[K]): () => void;
+};
+
+export interface TransferBridgeOptions {
+  readonly engine: TransferEngine;
+  readonly journal: Pick<UploadJournal, 'queryLog'>;
+  /**
+   * Journals transfers for the given paths (folders expanded, destination chosen: through the
+   * backend when signed in). Lives in the composition root; returns the records, not started.
+   */
+  readonly addPaths: (paths: readonly string[]) => Promise<TransferRecord[]>;
+  /** The windows to tell about changes (usually the one main window). */
+  readonly targets: () => readonly WebContents[];
+  /** Least time between two `transfers:changed` events (default 250 ms). */
+  readonly intervalMs?: number;
+  /** Validate outgoing events against the contract (development and tests). */
+  readonly validateEvents?: boolean;
+}
+
+type TransferChannel = Extract<RequestChannel, `transfers:${string}` | 'log:query'>;
+export type TransferHandlers = { [C in TransferChannel]: RequestHandler<C> };
+
+const OK = { ok: true } as const;
+/** Rows fetched at a time when a search filters the log in main. */
+const SEARCH_PAGE = 5000;
+
+/** Holds the latest progress per transfer, answers the transfer requests and emits the events. */
+export class TransferBridge {
+  private readonly latest = new Map<string, TransferProgress>();
+  private readonly unsubscribe: Array<() => void> = [];
+  private readonly intervalMs: number;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private lastSentAt = Number.NEGATIVE_INFINITY;
+  private stopped = false;
+
+  constructor(private readonly options: TransferBridgeOptions) {
+    this.intervalMs = options.intervalMs ?? 250;
+    const { engine } = options;
+    this.unsubscribe.push(
+      engine.on('progress', (progress) => {
+        this.latest.set(progress.transferId, progress);
+        this.schedule();
+      }),
+      engine.on('state', (id, state) => {
+        if (!isUnfinished(state) || state === 'paused' || state === 'failed') this.latest.delete(id);
+        this.schedule();
+      }),
+      engine.on('log', (entry) => this.broadcast('log:appended', toLogEntry(entry))),
+    );
+  }
+
+  /** Every transfer as the window shows it, newest first. */
+  views(): TransferView[] {
+    return this.options.engine
+      .list()
+      .map((record) => toTransferView(record, this.latest.get(record.id) ?? null))
+      .sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1));
+  }
+
+  /** The request handlers, by channel (registered by `register`, called directly by tests). */
+  handlers(): TransferHandlers {
+    const { engine } = this.options;
+    const view = (id: string) => {
+      const record = engine.get(id);
+      return record ? toTransferView(record, this.latest.get(id) ?? null) : null;
+    };
+    return {
+      'transfers:list': () => this.views(),
+      'transfers:add': async ({ paths }) => {
+        const records = await this.options.addPaths(paths);
+        for (const record of records) startQuietly(engine, record.id);
+        this.schedule();
+        return records.map((record) => view(record.id) ?? toTransferView(record));
+      },
+      'transfers:pause': async ({ id }) => {
+        mustExist(engine, id);
+        await engine.pause(id);
+        return OK;
+      },
+      'transfers:resume': ({ id }) => {
+        mustExist(engine, id);
+        engine.start(id);
+        return OK;
+      },
+      'transfers:retry': ({ id }) => {
+        const record = mustExist(engine, id);
+        if (record.state !== 'failed') throw new DocksideError('INVALID_STATE', `Only a failed transfer can be retried; this one is ${record.state}.`);
+        engine.start(id);
+        return OK;
+      },
+      'transfers:cancel': async ({ id }) => {
+        mustExist(engine, id);
+        await engine.cancel(id);
+        return OK;
+      },
+      'transfers:pauseAll': async () => {
+        await engine.pauseAll();
+        return OK;
+      },
+      'transfers:resumeAll': () => {
+        // Paused ones, and queued ones left over from a run that ended without pausing them.
+        // Failed ones wait for their own Retry: the user should read why they failed first.
+        for (const record of engine.list()) {
+          if (record.state === 'paused' || record.state === 'queued') startQuietly(engine, record.id);
+        }
+        return OK;
+      },
+      'log:query': (query) => queryLog(this.options.journal, query),
+    };
+  }
+
+  /** Registers every handler with the IPC layer; returns a function that removes them. */
+  register(options: HandleOptions): () => void {
+    const handlers = this.handlers();
+    const offs = (Object.keys(handlers) as TransferChannel[]).map((channel) => handle(channel, handlers[channel] as RequestHandler<typeof channel>, options));
+    return () => {
+      for (const off of offs) off();
+    };
+  }
+
+  /** Sends the list now (used when a window finishes loading). */
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.lastSentAt = Date.now();
+    this.broadcast('transfers:changed', this.views());
+  }
+
+  /** Stops listening to the engine and cancels a pending event. */
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    for (const off of this.unsubscribe.splice(0)) off();
+  }
+
+  private schedule(): void {
+    if (this.stopped || this.timer) return;
+    const wait = Math.max(0, this.lastSentAt + this.intervalMs - Date.now());
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (!this.stopped) this.flush();
+    }, wait);
+  }
+
+  private broadcast<C extends 'transfers:changed' | 'log:appended'>(channel: C, payload: C extends 'transfers:changed' ? TransferView[] : LogEntry): void {
+    for (const contents of this.options.targets()) {
+      send(contents, channel, payload as never, this.options.validateEvents ?? false);
+    }
+  }
+}
+
+/** Starts a transfer, leaving ones another process holds or that cannot start to show their state. */
+function startQuietly(engine: TransferEngine, id: string): void {
+  try {
+    engine.start(id);
+  } catch (error) {
+    if (!(error instanceof DocksideError) || (error.code !== 'TRANSFER_BUSY' && error.code !== 'INVALID_STATE')) throw error;
+  }
+}
+
+function mustExist(engine: TransferEngine, id: string): TransferRecord {
+  const record = engine.get(id);
+  if (!record) throw new DocksideError('TRANSFER_NOT_FOUND', 'That transfer is no longer in the list.');
+  return record;
+}
+
+/**
+ * The transfer log for the window: `level` is the lowest level shown (as `dockside log --level`),
+ * `search` matches message or type case-insensitively, oldest first, at most `limit` entries.
+ */
+export function queryLog(journal: Pick<UploadJournal, 'queryLog'>, query: LogQuery): LogEntry[] {
+  const base: JournalLogQuery = {
+    ...(query.transferId !== undefined ? { transferId: query.transferId } : {}),
+    ...(query.level !== undefined ? { minLevel: query.level } : {}),
+    ...(query.since !== undefined ? { since: query.since } : {}),
+    ...(query.until !== undefined ? { until: query.until } : {}),
+  };
+  const needle = query.search?.trim().toLowerCase();
+  if (!needle) return journal.queryLog({ ...base, limit: query.limit }).map(toLogEntry);
+  const found: LogEntry[] = [];
+  let afterId: number | undefined;
+  for (;;) {
+    const page = journal.queryLog({ ...base, limit: SEARCH_PAGE, ...(afterId !== undefined ? { afterId } : {}) });
+    for (const entry of page) {
+      if (entry.message.toLowerCase().includes(needle) || entry.type.toLowerCase().includes(needle)) {
+        found.push(toLogEntry(entry));
+        if (found.length >= query.limit) return found;
+      }
+    }
+    if (page.length < SEARCH_PAGE) return found;
+    afterId = page.at(-1)!.id;
+  }
+}
+
+/** A journal entry as the window gets it, with anything secret-named left out of its data. */
+export function toLogEntry(entry: TransferLogEntry): LogEntry {
+  return {
+    id: entry.id,
+    transferId: entry.transferId,
+    at: entry.at,
+    level: entry.level,
+    type: entry.type,
+    message: entry.message,
+    data: entry.data === null ? null : redactSecrets({ ...entry.data }, { omit: true }),
+  };
+}

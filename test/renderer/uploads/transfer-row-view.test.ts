@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import type { TransferView } from '../../../src/shared/ipc-contract.js';
+import { enabledActions, percentValue, transferRowView } from '../../../src/renderer/uploads/transfer-row-view.js';
+import { transfer } from '../fixtures.js';
+
+describe('transferRowView', () => {
+  it('a running transfer reads as people expect', () => {
+    expect(transferRowView(transfer())).toMatchObject({
+      id: 't1',
+      fileName: 'matter-2291.zip',
+      stateLabel: 'Uploading',
+      percent: 31,
+      percentText: '31.0 %',
+      bytesText: '12.4 GB of 40.0 GB',
+      speedText: '85.0 MB/s',
+      etaText: 'about 9 min left',
+      errorText: null,
+    });
+  });
+
+  it.each<[string, Partial<TransferView>, Partial<ReturnType<typeof transferRowView>>]>([
+    ['queued', { state: 'queued', bytesDone: 0 }, { stateLabel: 'Queued', speedText: '', etaText: 'waiting to start', percent: 0 }],
+    ['paused', { state: 'paused' }, { stateLabel: 'Paused', speedText: '', etaText: 'paused' }],
+    ['running, no estimate yet', { etaSeconds: null }, { etaText: 'estimating…' }],
+    ['completing', { state: 'completing', bytesDone: 40_000_000_000 }, { stateLabel: 'Finishing', etaText: 'finishing…', percent: 100 }],
+    ['completed shows full bytes', { state: 'completed', bytesDone: 0 }, { percent: 100, percentText: '100.0 %', bytesText: '40.0 GB of 40.0 GB', etaText: 'done' }],
+    [
+      'failed says why',
+      { state: 'failed', error: { code: 'ACCESS_DENIED', message: 'Sign in again: the backend refused the upload.', retryable: false } },
+      { stateLabel: 'Failed', errorText: 'Sign in again: the backend refused the upload.', etaText: 'stopped' },
+    ],
+    ['failed without a reason', { state: 'failed', error: null }, { errorText: 'The upload stopped for an unknown reason.' }],
+    ['nearly done is not 100', { bytesDone: 39_999_999_999 }, { percent: 99.9, percentText: '99.9 %' }],
+    ['empty file', { size: 0, bytesDone: 0, state: 'completed' }, { percent: 100, bytesText: '0 B of 0 B' }],
+  ])('%s', (_name, overrides, expected) => {
+    expect(transferRowView(transfer(overrides))).toMatchObject(expected);
+  });
+});
+
+describe('enabledActions', () => {
+  const retryable = { code: 'NETWORK', message: 'x', retryable: true };
+  const fatal = { code: 'FILE_CHANGED', message: 'x', retryable: false };
+  it.each<[string, Pick<TransferView, 'state' | 'error'>, string]>([
+    // expected: the enabled actions among pause, resume, cancel, retry
+    ['queued', { state: 'queued', error: null }, 'pause cancel'],
+    ['running', { state: 'running', error: null }, 'pause cancel'],
+    ['paused', { state: 'paused', error: null }, 'resume cancel'],
+    ['completing', { state: 'completing', error: null }, 'cancel'],
+    ['completed', { state: 'completed', error: null }, ''],
+    ['cancelled', { state: 'cancelled', error: null }, ''],
+    ['failed, retryable', { state: 'failed', error: retryable }, 'resume cancel retry'],
+    ['failed, not retryable', { state: 'failed', error: fatal }, 'cancel retry'],
+  ])('%s', (_name, transferState, expected) => {
+    const actions = enabledActions(transferState);
+    const enabled = (['pause', 'resume', 'cancel', 'retry'] as const).filter((action) => actions[action]);
+    expect(enabled.join(' ')).toBe(expected);
+  });
+});
+
+describe('percentValue', () => {
+  it.each([
+    [0, 100, 0],
+    [1, 3, 33.3],
+    [999, 1000, 99.9],
+    [1000, 1000, 100],
+    [0, 0, 100],
+    [-5, 100, 0],
+  ])('%d of %d is %d', (done, total, expected) => {
+    expect(percentValue(done, total)).toBe(expected);
+  });
+});
