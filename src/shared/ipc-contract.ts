@@ -10,6 +10,12 @@ import { z } from 'zod';
 import { UPLOAD_STATUSES } from './backend-api.js';
 import { TRANSFER_STATES } from './transfer-model.js';
 
+/** An http(s) URL: `z.string().url()` alone also takes `javascript:` and `file:`. */
+const httpUrl = z
+  .string()
+  .max(2048)
+  .url()
+  .refine((value) => /^https?:\/\//i.test(value), 'must be an http:// or https:// URL');
 const transferId = z.string().min(1).max(64).regex(/^[0-9a-z]+$/, 'must be a transfer id');
 const millis = z.number().int().min(0);
 
@@ -62,7 +68,7 @@ const sourced = <T extends z.ZodType>(value: T) =>
   z.object({ value, source: z.enum(['policy', 'user', 'default']), lockedReason: z.string().nullable() });
 
 export const settingsSchema = z.object({
-  backendUrl: sourced(z.string().url().nullable()),
+  backendUrl: sourced(httpUrl.nullable()),
   concurrency: sourced(z.number().int().min(1).max(32)),
   maxActiveTransfers: sourced(z.number().int().min(1).max(8)),
   /** Bytes per second; null for no limit. */
@@ -74,7 +80,7 @@ export type Settings = z.infer<typeof settingsSchema>;
 
 /** What the user may change: plain values, validated again in main against policy. */
 export const settingsPatchSchema = z.strictObject({
-  backendUrl: z.string().url().max(2048).nullable().optional(),
+  backendUrl: httpUrl.nullable().optional(),
   concurrency: z.number().int().min(1).max(32).optional(),
   maxActiveTransfers: z.number().int().min(1).max(8).optional(),
   bandwidthLimit: z.number().int().min(1).nullable().optional(),
@@ -130,7 +136,7 @@ export const REQUESTS = {
   'settings:get': { request: nothing, response: settingsSchema },
   'settings:set': { request: settingsPatchSchema, response: settingsSchema },
   'auth:status': { request: nothing, response: authStatusSchema },
-  'auth:signIn': { request: z.strictObject({ backendUrl: z.string().url().max(2048), token: z.string().min(1).max(16_384) }), response: authStatusSchema },
+  'auth:signIn': { request: z.strictObject({ backendUrl: httpUrl, token: z.string().min(1).max(16_384) }), response: authStatusSchema },
   'auth:signOut': { request: nothing, response: authStatusSchema },
   /** Shows the OS file picker in main; the renderer never sees the file system otherwise. */
   'dialog:pickFiles': { request: nothing, response: z.array(z.string()) },

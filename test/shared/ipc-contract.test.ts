@@ -21,6 +21,11 @@ describe('the IPC contract', () => {
     // Keys inherited through a planted prototype count as unknown keys too.
     expect(REQUESTS['settings:set'].request.safeParse({ __proto__: { polluted: true }, concurrency: 4 }).success).toBe(false);
     expect(REQUESTS['log:query'].request.parse({})).toEqual({ limit: 500 });
+    for (const url of ['javascript:alert(1)', 'file:///etc/passwd', 'data:text/html,x']) {
+      expect(REQUESTS['auth:signIn'].request.safeParse({ backendUrl: url, token: 't' }).success).toBe(false);
+      expect(REQUESTS['settings:set'].request.safeParse({ backendUrl: url }).success).toBe(false);
+    }
+    expect(REQUESTS['auth:signIn'].request.safeParse({ backendUrl: 'https://dockside.example.com', token: 't' }).success).toBe(true);
     expect(REQUESTS['transfers:list'].request.safeParse({ anything: 1 }).success).toBe(false);
   });
 
