@@ -39,8 +39,10 @@ export function parseHandoff(data: unknown): string[] {
   return parsed.success ? parsed.data.files.filter((f) => isAbsolute(f)) : [];
 }
 
-/** The engine's log message when Dockside itself paused a transfer (quit, sleep): see transfer-runner. */
-const PAUSED_BY_DOCKSIDE = /^Paused: Dockside was closed/;
+/** Whether a `transfer.paused` entry records a pause Dockside made itself (quit), not the user's. */
+function pausedByDockside(entry: TransferLogEntry | null): boolean {
+  return entry?.data?.['reason'] === 'shutdown';
+}
 
 /**
  * Transfers to resume at launch: those a crash or power loss left queued, running or completing,
@@ -57,7 +59,7 @@ export function transfersToResumeOnLaunch(records: readonly TransferRecord[], la
         case 'completing':
           return true;
         case 'paused':
-          return PAUSED_BY_DOCKSIDE.test(lastPause(record.id)?.message ?? '');
+          return pausedByDockside(lastPause(record.id));
         case 'failed':
         case 'completed':
         case 'cancelled':

@@ -182,6 +182,8 @@ export class TransferRunner {
       if (reason === 'cancel') return { kind: 'cancelled' };
       this.change('pause');
       this.log('info', 'transfer.paused', reason === 'shutdown' ? 'Paused: Dockside was closed. It resumes where it stopped.' : 'Paused.', {
+        // Who paused it: the app resumes at launch what it paused itself ('shutdown'), not the user's pauses.
+        reason,
         partsDone: this.partsDone,
         bytesDone: this.committedBytes,
       });

@@ -65,8 +65,8 @@ function setup(options: { lock?: boolean; argv?: string[]; records?: Array<[stri
   });
   const journal = {
     queryLog: vi.fn(({ transferId }: { transferId?: string } = {}): TransferLogEntry[] => {
-      const message = options.pauses?.[transferId ?? ''];
-      return message ? [{ id: 1, transferId: transferId!, at: 1, level: 'info', type: 'transfer.paused', message, data: null }] : [];
+      const reason = options.pauses?.[transferId ?? ''];
+      return reason ? [{ id: 1, transferId: transferId!, at: 1, level: 'info', type: 'transfer.paused', message: 'Paused.', data: { reason } }] : [];
     }),
   };
   const addPaths = vi.fn(async (paths: readonly string[]) => paths.map((p, i) => record({ id: `new${i}`, filePath: p, state: 'queued' })));
@@ -153,7 +153,7 @@ describe('startApp', () => {
   it('resumes at launch what a crash or a quit stopped, not what the user paused or what failed', async () => {
     const s = setup({
       records: [['crashed', 'running'], ['quit', 'paused'], ['user', 'paused'], ['failed', 'failed'], ['busy', 'queued']],
-      pauses: { quit: 'Paused: Dockside was closed. It resumes where it stopped.', user: 'Paused.' },
+      pauses: { quit: 'shutdown', user: 'pause' },
     });
     await s.run();
     expect(s.engine.start.mock.calls.map(([id]) => id)).toEqual(['crashed', 'quit', 'busy']);

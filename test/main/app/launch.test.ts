@@ -28,7 +28,7 @@ describe('parseHandoff', () => {
 });
 
 describe('transfersToResumeOnLaunch', () => {
-  const pauseEntry = (message: string): TransferLogEntry => ({ id: 1, transferId: 'x', at: 1, level: 'info', type: 'transfer.paused', message, data: null });
+  const pauseEntry = (reason: string): TransferLogEntry => ({ id: 1, transferId: 'x', at: 1, level: 'info', type: 'transfer.paused', message: 'Paused.', data: { reason } });
   it('resumes what a crash or Dockside itself stopped, oldest first; leaves user pauses and failures', () => {
     const records = ([
       ['crashed', 'running', 3],
@@ -42,8 +42,8 @@ describe('transfersToResumeOnLaunch', () => {
       ['cancelled', 'cancelled', 9],
     ] as Array<[string, TransferState, number]>).map(([id, state, createdAt]) => record({ id, state, createdAt }));
     const pauses: Record<string, TransferLogEntry> = {
-      quit: pauseEntry('Paused: Dockside was closed. It resumes where it stopped.'),
-      user: pauseEntry('Paused.'),
+      quit: pauseEntry('shutdown'),
+      user: pauseEntry('pause'),
     };
     expect(transfersToResumeOnLaunch(records, (id) => pauses[id] ?? null)).toEqual(['queued', 'completing', 'crashed', 'quit']);
   });

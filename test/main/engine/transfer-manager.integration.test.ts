@@ -61,6 +61,8 @@ describe('upload to S3 (moto)', () => {
     first.manager.start(record.id);
     await whenPartsDone(first, record.id, 1_050);
     await first.manager.pause(record.id);
+    // The log says who paused it: the app resumes at launch only what Dockside paused itself.
+    expect(first.journal.queryLog({ transferId: record.id }).filter((e) => e.type === 'transfer.paused').pop()?.data).toMatchObject({ reason: 'pause' });
     await first.close();
 
     // Simulate what a crash can leave: parts S3 has but the journal lost, and a journaled part
