@@ -184,7 +184,8 @@ function mustExist(engine: TransferEngine, id: string): TransferRecord {
 
 /**
  * The transfer log for the window: `level` is the lowest level shown (as `dockside log --level`),
- * `search` matches message or type case-insensitively, oldest first, at most `limit` entries.
+ * `search` matches message or type case-insensitively. The window wants what happened last, so
+ * this is the newest `limit` matching entries, in time order (oldest of them first).
  */
 export function queryLog(journal: Pick<UploadJournal, 'queryLog'>, query: LogQuery): LogEntry[] {
   const base: JournalLogQuery = {
@@ -194,20 +195,19 @@ export function queryLog(journal: Pick<UploadJournal, 'queryLog'>, query: LogQue
     ...(query.until !== undefined ? { until: query.until } : {}),
   };
   const needle = query.search?.trim().toLowerCase();
-  if (!needle) return journal.queryLog({ ...base, limit: query.limit }).map(toLogEntry);
-  const found: LogEntry[] = [];
+  const matches = (entry: TransferLogEntry) => !needle || entry.message.toLowerCase().includes(needle) || entry.type.toLowerCase().includes(needle);
+  // The journal pages forwards by id; keep only the tail (a log of a few hundred thousand
+  // entries is read in well under a second, and only when the window asks).
+  let tail: TransferLogEntry[] = [];
   let afterId: number | undefined;
   for (;;) {
     const page = journal.queryLog({ ...base, limit: SEARCH_PAGE, ...(afterId !== undefined ? { afterId } : {}) });
-    for (const entry of page) {
-      if (entry.message.toLowerCase().includes(needle) || entry.type.toLowerCase().includes(needle)) {
-        found.push(toLogEntry(entry));
-        if (found.length >= query.limit) return found;
-      }
-    }
-    if (page.length < SEARCH_PAGE) return found;
+    for (const entry of page) if (matches(entry)) tail.push(entry);
+    if (tail.length > query.limit * 2) tail = tail.slice(-query.limit);
+    if (page.length < SEARCH_PAGE) break;
     afterId = page.at(-1)!.id;
   }
+  return tail.slice(-query.limit).map(toLogEntry);
 }
 
 /** A journal entry as the window gets it, with anything secret-named left out of its data. */

@@ -162,7 +162,12 @@ describe('log:query', () => {
     const journal = fakeJournal(entries);
     expect(queryLog(journal, { level: 'warn', limit: 500 }).map((e) => e.id)).toEqual([2, 3]);
     queryLog(journal, { transferId: 'a1', since: 5, until: 9, limit: 10 });
-    expect(journal.queries.at(-1)).toEqual({ transferId: 'a1', since: 5, until: 9, limit: 10 });
+    expect(journal.queries.at(-1)).toMatchObject({ transferId: 'a1', since: 5, until: 9 });
+  });
+
+  it('gives the newest entries up to the limit, in time order', () => {
+    const many = Array.from({ length: 12_000 }, (_, i) => logEntry(i + 1));
+    expect(queryLog(fakeJournal(many), { limit: 3 }).map((e) => e.id)).toEqual([11_998, 11_999, 12_000]);
   });
 
   it('searches message and type case-insensitively, up to the limit, paging through the journal', () => {
@@ -170,7 +175,7 @@ describe('log:query', () => {
     const journal = fakeJournal(many);
     expect(queryLog(journal, { search: 'network down', limit: 500 }).map((e) => e.id)).toEqual([1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000, 10000, 11000, 12000]);
     expect(journal.queries).toHaveLength(3);
-    expect(queryLog(fakeJournal(many), { search: 'network', limit: 2 })).toHaveLength(2);
+    expect(queryLog(fakeJournal(many), { search: 'network', limit: 2 }).map((e) => e.id)).toEqual([11000, 12000]);
     expect(queryLog(fakeJournal(entries), { search: 'RETRY', limit: 9 }).map((e) => e.id)).toEqual([2]);
   });
 
