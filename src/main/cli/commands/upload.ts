@@ -6,7 +6,7 @@ import { isUnfinished, type ChecksumType, type TransferRecord, type TransferTarg
 import { BackendClient, NodeFileSource } from '../../engine/index.js';
 import { resolveBackendLogin, type BackendLogin } from '../backend-login.js';
 import { checksumTypeOption, endpointOption, partSizeOption, UsageError } from '../cli-options.js';
-import { openEngine } from '../compose.js';
+import { openEngine, type Engine } from '../compose.js';
 import type { ExitCode } from '../exit-codes.js';
 import { createProgressView } from '../progress-view.js';
 import { runTransfers } from '../run-transfers.js';
@@ -58,31 +58,13 @@ async function upload(files: string[], flags: UploadFlags, home: string | undefi
   const region = flags.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
 
   const paths = await checkFiles(files);
-
-  const engine = openEngine({ home, ...engineSettings(flags) });
-  try {
-    const records: TransferRecord[] = [];
-    for (const path of paths) {
-      const target: TransferTarget = {
-        bucket,
-        key: flags.key ?? path.split(/[\\/]/).pop()!,
-        endpoint,
-        region,
-        forcePathStyle: endpoint !== null,
-      };
-      records.push(
-        await engine.manager.add({
-          filePath: path,
-          target,
-          ...(flags.partSize ? { partSize: flags.partSize } : {}),
-          ...(flags.checksumType ? { checksumType: flags.checksumType } : {}),
-        }),
-      );
-    }
-    return await runTransfers(engine, records, createProgressView(outputMode(flags)));
-  } finally {
-    await engine.close();
-  }
+  return addAndRun(paths, flags, home, async (path) => ({
+    bucket,
+    key: flags.key ?? path.split(/[\\/]/).pop()!,
+    endpoint,
+    region,
+    forcePathStyle: endpoint !== null,
+  }));
 }
 
 /** Checks every file before anything is journaled or asked of a backend: bad input changes nothing. */
@@ -111,36 +93,45 @@ async function uploadThroughBackend(files: string[], flags: UploadFlags, home: s
   }
   const paths = await checkFiles(files);
   const client = new BackendClient(login);
+  return addAndRun(paths, flags, home, async (path, engine) => {
+    const unfinished = engine.journal
+      .listTransfers()
+      .filter((t) => t.filePath === path && t.target.backend?.url === client.url && isUnfinished(t.state))
+      .pop();
+    if (unfinished) return unfinished.target;
+    const size = (await new NodeFileSource().identify(path)).size;
+    const granted = await client.createUpload({
+      fileName: basename(path),
+      size,
+      checksum: { algorithm: 'CRC32', type: flags.checksumType ?? 'FULL_OBJECT' },
+    });
+    return {
+      bucket: granted.target.bucket,
+      key: granted.target.key,
+      endpoint: granted.target.endpoint,
+      region: granted.target.region,
+      forcePathStyle: granted.target.forcePathStyle,
+      kmsKeyId: granted.target.kmsKeyId,
+      backend: { url: client.url, uploadId: granted.id },
+    };
+  });
+}
+
+/** Journals (or finds again) a transfer of each file to the target `targetFor` gives, then runs them with progress. */
+async function addAndRun(
+  paths: readonly string[],
+  flags: UploadFlags,
+  home: string | undefined,
+  targetFor: (path: string, engine: Engine) => Promise<TransferTarget>,
+): Promise<ExitCode> {
   const engine = openEngine({ home, ...engineSettings(flags) });
   try {
     const records: TransferRecord[] = [];
     for (const path of paths) {
-      const unfinished = engine.journal
-        .listTransfers()
-        .filter((t) => t.filePath === path && t.target.backend?.url === client.url && isUnfinished(t.state))
-        .pop();
-      let target = unfinished?.target;
-      if (!target) {
-        const size = (await new NodeFileSource().identify(path)).size;
-        const granted = await client.createUpload({
-          fileName: basename(path),
-          size,
-          checksum: { algorithm: 'CRC32', type: flags.checksumType ?? 'FULL_OBJECT' },
-        });
-        target = {
-          bucket: granted.target.bucket,
-          key: granted.target.key,
-          endpoint: granted.target.endpoint,
-          region: granted.target.region,
-          forcePathStyle: granted.target.forcePathStyle,
-          kmsKeyId: granted.target.kmsKeyId,
-          backend: { url: client.url, uploadId: granted.id },
-        };
-      }
       records.push(
         await engine.manager.add({
           filePath: path,
-          target,
+          target: await targetFor(path, engine),
           ...(flags.partSize ? { partSize: flags.partSize } : {}),
           ...(flags.checksumType ? { checksumType: flags.checksumType } : {}),
         }),
