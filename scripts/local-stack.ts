@@ -9,11 +9,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { join, resolve } from 'node:path';
 import { deployStack, toBackendEnv, type DocksideStack } from '../backend/src/aws/stack-deployer.js';
 import { createStaticToken } from '../backend/src/config.js';
-import { startMoto, type MotoServer } from '../test/support/moto-server.js';
+import { freePort, startMoto, type MotoServer } from '../test/support/moto-server.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 // Users of the local stack cannot act on the SDK's Node 20 notice (see the README).
@@ -144,17 +143,6 @@ function stopChild(child: ChildProcess): Promise<void> {
       done();
     });
     child.kill('SIGTERM');
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = net.createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? done(address.port) : fail(new Error('no free port'))));
-    });
   });
 }
 

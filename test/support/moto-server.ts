@@ -48,7 +48,7 @@ function installExitHook(): void {
 }
 
 /** Asks the OS for a free loopback port. Racy by nature, hence the retry in startMoto. */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.unref();
