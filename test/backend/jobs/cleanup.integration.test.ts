@@ -3,7 +3,7 @@
 import { CreateMultipartUploadCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CleanupJob } from '../../../backend/src/jobs/cleanup.job.js';
-import type { UploadRecord } from '../../../backend/src/domain/upload-store.js';
+import type { UploadRecord, UploadStore } from '../../../backend/src/domain/upload-store.js';
 import type { MotoServer } from '../../support/moto-server.js';
 import { createRecord, deployJobStack, startJobsMoto, testLogger, type JobStack } from './job-stack.js';
 
@@ -35,7 +35,30 @@ async function openUploads(): Promise<{ key: string; uploadId: string; initiated
   return (out.Uploads ?? []).map((u) => ({ key: u.Key!, uploadId: u.UploadId!, initiated: u.Initiated }));
 }
 
-const job = (): CleanupJob => new CleanupJob({ uploads: js.ports.dockUploads, store: js.store, logger: testLogger(), maxAgeMs: MAX_AGE_HOURS * HOUR });
+const job = (store: UploadStore = js.store): CleanupJob => new CleanupJob({ uploads: js.ports.dockUploads, store, logger: testLogger(), maxAgeMs: MAX_AGE_HOURS * HOUR });
+
+/**
+ * DynamoDB applies a conditional write to one item atomically; moto_server does not (two
+ * concurrent UpdateItems on one item can both pass their condition, about one run in twenty on
+ * two busy cores). For the two-instances test, the store's writes are serialised so moto behaves
+ * as DynamoDB does; what is under test is that the job settles each record by a conditional
+ * transition, not moto's locking.
+ */
+function atomicWrites(store: UploadStore): UploadStore {
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(write: () => Promise<T>): Promise<T> => {
+    const result = queue.then(write);
+    queue = result.catch(() => undefined);
+    return result;
+  };
+  return {
+    create: (record) => serial(() => store.create(record)),
+    get: (id) => store.get(id),
+    listByOwner: (owner, options) => store.listByOwner(owner, options),
+    transition: (id, from, to, patch) => serial(() => store.transition(id, from, to, patch)),
+    update: (id, when, patch) => serial(() => store.update(id, when, patch)),
+  };
+}
 
 describe('cleanup job on moto', () => {
   let old: UploadRecord;
@@ -60,7 +83,8 @@ describe('cleanup job on moto', () => {
     // Why the age comes from the key: moto says every upload began on 2010-11-10.
     expect(new Set(before.map((u) => u.initiated?.toISOString().slice(0, 10)))).toEqual(new Set(['2010-11-10']));
 
-    const [a, b] = await Promise.all([job().runOnce(), job().runOnce()]);
+    const shared = atomicWrites(js.store);
+    const [a, b] = await Promise.all([job(shared).runOnce(), job(shared).runOnce()]);
 
     // Each of the 3 expired uploads was aborted by exactly one instance; the other saw NoSuchUpload.
     expect(a.aborted + b.aborted).toBe(3);
