@@ -10,15 +10,26 @@ import importPlugin from 'eslint-plugin-import';
 /** @param {string} target @param {string[]} from @param {string} message */
 const zone = (target, from, message) => ({ target, from, message });
 
+const main = (...names) => names.map((name) => `./src/main/${name}`);
 const layering = [
-  zone('./src/shared', ['./src/main', './src/renderer', './backend'], 'src/shared is pure and imports nothing else of ours.'),
-  zone('./src/main/engine', ['./src/main/app', './src/main/cli', './src/main/journal', './src/renderer', './backend'],
-    'the engine sees only src/shared and itself; implementations are wired in the composition roots (cli, app).'),
-  zone('./src/main/journal', ['./src/main/app', './src/main/cli', './src/renderer', './backend'],
+  zone('./src/shared', ['./src/main', './src/renderer', './src/harness', './backend'], 'src/shared is pure and imports nothing else of ours.'),
+  zone('./src/main/engine', [...main('app', 'cli', 'journal', 'settings', 'net', 'support', 'desktop'), './src/renderer', './src/harness', './backend'],
+    'the engine sees only src/shared and itself; implementations are wired in the composition roots (cli, desktop).'),
+  zone('./src/main/journal', [...main('app', 'cli', 'settings', 'net', 'support', 'desktop'), './src/renderer', './src/harness', './backend'],
     'the journal implements engine ports; it must not depend on the app, CLI, renderer or backend.'),
-  zone('./src/main/cli', ['./src/main/app', './src/renderer', './backend'], 'the CLI must not depend on the Electron app, renderer or backend.'),
-  zone('./src/renderer', ['./src/main', './backend'], 'the renderer reaches main only through the IPC contract in src/shared.'),
-  zone('./backend', ['./src/main', './src/renderer'], 'the backend sees only src/shared.'),
+  zone('./src/main/settings', [...main('app', 'cli', 'journal', 'net', 'support', 'desktop'), './src/renderer', './src/harness', './backend'],
+    'settings and machine-wide policy see only src/shared and the engine; both front ends read them.'),
+  zone('./src/main/net', [...main('app', 'cli', 'journal', 'engine', 'settings', 'support', 'desktop'), './src/renderer', './src/harness', './backend'],
+    'proxies and CAs are plain Node networking; the composition roots hand them to the engine.'),
+  zone('./src/main/support', [...main('app', 'cli', 'desktop'), './src/renderer', './src/harness', './backend'],
+    'support tools (log query, diagnostics, doctor) are shared by the CLI and the app, and depend on neither.'),
+  zone('./src/main/desktop', [...main('app', 'cli'), './src/renderer', './src/harness', './backend'],
+    'the desktop app behind the IPC contract is Electron-free: the Electron glue (app) and the browser harness both use it.'),
+  zone('./src/main/cli', [...main('app', 'desktop'), './src/renderer', './src/harness', './backend'], 'the CLI must not depend on the Electron app, renderer or backend.'),
+  zone('./src/main/app', ['./src/main/cli', './src/renderer', './src/harness', './backend'], 'the Electron glue must not depend on the CLI, the renderer or the harness.'),
+  zone('./src/renderer', ['./src/main', './src/harness', './backend'], 'the renderer reaches main only through the IPC contract in src/shared.'),
+  zone('./src/harness', ['./src/main/app', './src/main/cli', './backend'], 'the browser harness stands in for Electron; it uses the same desktop services, never the Electron glue.'),
+  zone('./backend', ['./src/main', './src/renderer', './src/harness'], 'the backend sees only src/shared.'),
 ];
 
 const electronMessage = 'Only src/main/app may import electron (keep Electron glue thin).';

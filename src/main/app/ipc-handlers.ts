@@ -6,11 +6,11 @@
  */
 import type { WebContents } from 'electron';
 import { DocksideError } from '../../shared/errors.js';
-import type { LogEntry, LogQuery, RequestChannel, TransferView } from '../../shared/ipc-contract.js';
-import { isUnfinished, type TransferLogEntry, type TransferProgress, type TransferRecord } from '../../shared/transfer-model.js';
-import type { EngineEvents, LogQuery as JournalLogQuery, TransferManager, UploadJournal } from '../engine/index.js';
+import type { LogEntry, RequestChannel, TransferView } from '../../shared/ipc-contract.js';
+import { isUnfinished, type TransferProgress, type TransferRecord } from '../../shared/transfer-model.js';
+import type { EngineEvents, TransferManager, UploadJournal } from '../engine/index.js';
 import { handle, send, type HandleOptions, type RequestHandler } from './ipc-main.js';
-import { redactSecrets } from './redact.js';
+import { queryLog, toLogEntry } from '../support/log-query.js';
 import { toTransferView } from './transfer-view.js';
 
 /** What the handlers need of the engine: the TransferManager's surface, and the journal's log. */
@@ -38,8 +38,6 @@ type TransferChannel = Extract<RequestChannel, `transfers:${string}` | 'log:quer
 export type TransferHandlers = { [C in TransferChannel]: RequestHandler<C> };
 
 const OK = { ok: true } as const;
-/** Rows fetched at a time when a search filters the log in main. */
-const SEARCH_PAGE = 5000;
 
 /** Holds the latest progress per transfer, answers the transfer requests and emits the events. */
 export class TransferBridge {
@@ -180,45 +178,4 @@ function mustExist(engine: TransferEngine, id: string): TransferRecord {
   const record = engine.get(id);
   if (!record) throw new DocksideError('TRANSFER_NOT_FOUND', 'That transfer is no longer in the list.');
   return record;
-}
-
-/**
- * The transfer log for the window: `level` is the lowest level shown (as `dockside log --level`),
- * `search` matches message or type case-insensitively. The window wants what happened last, so
- * this is the newest `limit` matching entries, in time order (oldest of them first).
- */
-export function queryLog(journal: Pick<UploadJournal, 'queryLog'>, query: LogQuery): LogEntry[] {
-  const base: JournalLogQuery = {
-    ...(query.transferId !== undefined ? { transferId: query.transferId } : {}),
-    ...(query.level !== undefined ? { minLevel: query.level } : {}),
-    ...(query.since !== undefined ? { since: query.since } : {}),
-    ...(query.until !== undefined ? { until: query.until } : {}),
-  };
-  const needle = query.search?.trim().toLowerCase();
-  const matches = (entry: TransferLogEntry) => !needle || entry.message.toLowerCase().includes(needle) || entry.type.toLowerCase().includes(needle);
-  // The journal pages forwards by id; keep only the tail (a log of a few hundred thousand
-  // entries is read in well under a second, and only when the window asks).
-  let tail: TransferLogEntry[] = [];
-  let afterId: number | undefined;
-  for (;;) {
-    const page = journal.queryLog({ ...base, limit: SEARCH_PAGE, ...(afterId !== undefined ? { afterId } : {}) });
-    for (const entry of page) if (matches(entry)) tail.push(entry);
-    if (tail.length > query.limit * 2) tail = tail.slice(-query.limit);
-    if (page.length < SEARCH_PAGE) break;
-    afterId = page.at(-1)!.id;
-  }
-  return tail.slice(-query.limit).map(toLogEntry);
-}
-
-/** A journal entry as the window gets it, with anything secret-named left out of its data. */
-export function toLogEntry(entry: TransferLogEntry): LogEntry {
-  return {
-    id: entry.id,
-    transferId: entry.transferId,
-    at: entry.at,
-    level: entry.level,
-    type: entry.type,
-    message: entry.message,
-    data: entry.data === null ? null : redactSecrets({ ...entry.data }, { omit: true }),
-  };
 }

@@ -1,18 +1,13 @@
 /** The CLI's composition root: wires the journal, file source and S3 store into the engine. */
-import type { TransferTarget } from '../../shared/transfer-model.js';
 import { DocksideError } from '../../shared/errors.js';
 import {
   awsDefaultCredentials,
-  BackendClient,
-  BackendObjectStore,
   dataDir,
   journalPath,
   NodeFileSource,
-  RefreshingCredentialProvider,
-  S3ObjectStore,
+  objectStoreFactory,
   TransferManager,
   type CredentialProvider,
-  type ObjectStore,
 } from '../engine/index.js';
 import { SqliteJournal } from '../journal/index.js';
 import { tokenFor } from './backend-login.js';
@@ -40,25 +35,13 @@ export function openJournal(home?: string): SqliteJournal {
 /** Opens the journal and builds a TransferManager on it. */
 export function openEngine(settings: EngineSettings = {}): Engine {
   const journal = openJournal(settings.home);
-  // Standalone transfers sign with the user's AWS credentials, resolved only when one needs them.
-  let standalone: CredentialProvider | undefined = settings.credentials;
   const concurrency = settings.concurrency ?? 4;
-  const s3Store = (target: TransferTarget, credentials: CredentialProvider) =>
-    new S3ObjectStore({
-      target,
-      credentials,
-      maxSockets: concurrency * 2,
-      ...(settings.stallTimeoutMs !== undefined ? { stallTimeoutMs: settings.stallTimeoutMs } : {}),
-    });
-  const storeFor = (target: TransferTarget): ObjectStore => {
-    if (!target.backend) return s3Store(target, (standalone ??= awsDefaultCredentials()));
-    // A backend transfer signs every part with credentials the backend vends for this upload
-    // alone, refreshed before they expire; a failing backend is retried like any network fault.
-    const { url, uploadId } = target.backend;
-    const client = new BackendClient({ url, token: () => backendToken(url, settings.home) });
-    const credentials = new RefreshingCredentialProvider(() => client.credentials(uploadId));
-    return new BackendObjectStore(s3Store(target, credentials), client, uploadId);
-  };
+  const storeFor = objectStoreFactory({
+    concurrency,
+    ...(settings.stallTimeoutMs !== undefined ? { stallTimeoutMs: settings.stallTimeoutMs } : {}),
+    standaloneCredentials: () => settings.credentials ?? awsDefaultCredentials(),
+    backendToken: (url) => backendToken(url, settings.home),
+  });
   const manager = new TransferManager({
     journal,
     files: new NodeFileSource(),

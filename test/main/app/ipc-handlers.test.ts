@@ -7,7 +7,8 @@ import { handlers } from './fake-ipc-main.js';
 
 vi.mock('electron', async () => ({ ipcMain: (await import('./fake-ipc-main.js')).ipcMain }));
 
-const { TransferBridge, queryLog } = await import('../../../src/main/app/ipc-handlers.js');
+const { TransferBridge } = await import('../../../src/main/app/ipc-handlers.js');
+const { queryLog } = await import('../../../src/main/support/log-query.js');
 const { appOrigin } = await import('../../../src/main/app/app-origin.js');
 
 type Listener = (...args: never[]) => void;

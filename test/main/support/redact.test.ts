@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { REDACTED, redactSecrets } from '../../../src/main/app/redact.js';
+import { REDACTED, redactSecrets } from '../../../src/main/support/redact.js';
 
 describe('redactSecrets', () => {
   const input = {
