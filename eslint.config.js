@@ -80,12 +80,13 @@ export default tseslint.config(
   },
   {
     // The React renderer runs in a browser window (Chromium, sandboxed): browser globals, no Node ones.
-    files: ['src/renderer/**', 'test/renderer/**'],
+    files: ['src/renderer/**', 'test/renderer/**', 'src/harness/page/**'],
     languageOptions: {
       globals: {
         window: 'readonly', document: 'readonly', navigator: 'readonly', HTMLElement: 'readonly',
         HTMLInputElement: 'readonly', Event: 'readonly', DragEvent: 'readonly', File: 'readonly',
         FileList: 'readonly', requestAnimationFrame: 'readonly', cancelAnimationFrame: 'readonly',
+        EventSource: 'readonly', MessageEvent: 'readonly', fetch: 'readonly',
       },
     },
   },

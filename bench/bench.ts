@@ -60,7 +60,7 @@ export interface BenchResults {
 }
 
 const ROOT = resolve(import.meta.dirname, '..');
-const BUCKET = 'dockside-bench';
+export const BUCKET = 'dockside-bench';
 
 export async function runBench(o: BenchOptions): Promise<BenchResults> {
   const sinks = new Map<Transport, S3Sink>();
@@ -259,7 +259,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
   }
 }
 
-async function createBucket(sink: S3Sink): Promise<void> {
+export async function createBucket(sink: S3Sink): Promise<void> {
   const client = new S3Client({
     endpoint: sink.endpoint,
     forcePathStyle: true,

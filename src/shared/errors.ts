@@ -39,6 +39,18 @@ export const ERROR_CODES = {
   INVALID_STATE: { retryable: false },
   INVALID_INPUT: { retryable: false },
   UNKNOWN: { retryable: false },
+  // The machine-wide policy (IT's settings) cannot be read or is not valid: nothing uploads until IT fixes it.
+  POLICY_INVALID: { retryable: false },
+  // The user tried to change a setting IT locked, or to go above a ceiling IT set.
+  POLICY_LOCKED: { retryable: false },
+  // The user's own settings file is damaged; it is left as it is for the user to fix or move aside.
+  SETTINGS_INVALID: { retryable: false },
+  // The diagnostics bundle could not be written (no room, no permission, the journal unreadable).
+  DIAGNOSTICS: { retryable: false },
+  // A proxy asked for a user name and password it did not get or did not accept (HTTP 407).
+  PROXY_AUTH: { retryable: false },
+  // The server's TLS certificate is not trusted here: add the firm's root CA (or fix the clock).
+  TLS_UNTRUSTED: { retryable: false },
 } as const satisfies Record<string, { retryable: boolean }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -10,9 +10,12 @@ import { DocksideError } from '../../shared/errors.js';
 import type { TransferRecord } from '../../shared/transfer-model.js';
 import type { UploadJournal } from '../engine/index.js';
 import type { AppOrigin } from './app-origin.js';
-import { TransferBridge, type TransferEngine } from './ipc-handlers.js';
-import type { HandleOptions } from './ipc-main.js';
-import { filesFromArgv, parseHandoff, transfersToResumeOnLaunch } from './launch.js';
+import type { HandlerMap } from '../desktop/dispatch.js';
+import type { EventSink } from '../desktop/event-sink.js';
+import type { TransferEngine } from '../desktop/transfer-bridge.js';
+import { handleAll, windowsSink, type HandleOptions } from './ipc-main.js';
+import { filesFromArgv, parseHandoff } from './launch.js';
+import { resumeUnfinished } from '../desktop/resume-on-launch.js';
 import { PowerCoordinator } from './power.js';
 import { denyAllPermissions, guardWebContents, installContentSecurityPolicy, mainWindowOptions } from './window.js';
 
@@ -32,9 +35,13 @@ export interface ElectronModules {
 /** The engine as the app uses it, built by the composition root once the app is ready. */
 export interface AppEngine {
   readonly engine: TransferEngine;
-  readonly journal: Pick<UploadJournal, 'queryLog'>;
+  readonly journal: Pick<UploadJournal, 'queryLog' | 'appendLog'>;
   readonly addPaths: (paths: readonly string[]) => Promise<TransferRecord[]>;
-  /** Pauses everything (resumable) and closes the journal. */
+  /** The contract's request handlers (src/main/desktop/desktop-services.ts builds them all). */
+  readonly handlers: Partial<HandlerMap>;
+  /** Sends the transfer list to the window now (it finished loading). */
+  flush(): void;
+  /** Stops the events, pauses everything (resumable) and closes the journal. */
   close(): Promise<void>;
 }
 
@@ -49,13 +56,14 @@ export interface AppShellOptions {
   readonly platform: NodeJS.Platform;
   /** Development: validate IPC responses and events against the contract. */
   readonly development: boolean;
-  readonly openEngine: () => Promise<AppEngine>;
+  /** Builds the engine and services; `emit` carries their events to the window. */
+  readonly openEngine: (emit: EventSink) => Promise<AppEngine>;
   readonly log: (message: string, error?: unknown) => void;
 }
 
 export interface RunningApp {
   readonly window: () => Pick<BrowserWindow, 'webContents' | 'isDestroyed'> | null;
-  readonly bridge: TransferBridge;
+  readonly engine: AppEngine;
   readonly power: PowerCoordinator;
   /** Resolves when the shutdown (engine paused and closed) has finished. */
   readonly closed: Promise<void>;
@@ -110,28 +118,21 @@ export async function startApp(electron: ElectronModules, options: AppShellOptio
   installContentSecurityPolicy(session, options.origin);
   denyAllPermissions(session);
 
-  const opened = await options.openEngine();
-  engineReady = opened;
   const ourContents = () => (window && !window.isDestroyed() ? [window.webContents] : []);
-  const bridge = new TransferBridge({
-    engine: opened.engine,
-    journal: opened.journal,
-    addPaths: opened.addPaths,
-    targets: ourContents,
-    validateEvents: options.development,
-  });
+  const opened = await options.openEngine(windowsSink(ourContents));
+  engineReady = opened;
   const handleOptions: HandleOptions = {
     policy: { origin: options.origin, isOurWebContents: (contents: WebContents) => ourContents().includes(contents) },
     validateResponses: options.development,
     onError: (channel, error) => options.log(`IPC ${channel} failed`, error),
   };
-  const unregister = bridge.register(handleOptions);
+  const unregister = handleAll(opened.handlers, handleOptions);
   const power = new PowerCoordinator({ engine: opened.engine, blocker: electron.powerSaveBlocker, monitor: electron.powerMonitor, onLog: (m) => options.log(m) });
 
   window = createWindow(electron, options);
-  window.webContents.on('did-finish-load', () => bridge.flush());
+  window.webContents.on('did-finish-load', () => opened.flush());
 
-  for (const id of transfersToResumeOnLaunch(opened.engine.list(), (id) => lastPause(opened.journal, id))) startQuietly(opened.engine, id, options.log);
+  resumeUnfinished(opened.engine, opened.journal, options.log);
   addFiles(pendingFiles.splice(0));
 
   let resolveClosed!: () => void;
@@ -147,7 +148,6 @@ export async function startApp(electron: ElectronModules, options: AppShellOptio
       // Each step on its own: a failure in one must not keep the engine from pausing.
       const steps: Array<[string, () => unknown]> = [
         ['IPC', unregister],
-        ['events', () => bridge.stop()],
         ['power', () => power.dispose()],
         ['adding files', () => adding],
         ['the engine', () => opened.close()],
@@ -172,7 +172,7 @@ export async function startApp(electron: ElectronModules, options: AppShellOptio
     if (options.platform !== 'darwin') app.quit();
   });
 
-  return { window: () => window, bridge, power, closed };
+  return { window: () => window, engine: opened, power, closed };
 }
 
 function createWindow(electron: ElectronModules, options: AppShellOptions) {
@@ -181,11 +181,6 @@ function createWindow(electron: ElectronModules, options: AppShellOptions) {
   const load = options.origin.devServerOrigin ? window.loadURL(`${options.origin.devServerOrigin}/`) : window.loadFile(options.pageFile);
   load.catch((error: unknown) => options.log('Loading the window failed', error));
   return window;
-}
-
-/** The transfer's latest `transfer.paused` log entry. */
-function lastPause(journal: Pick<UploadJournal, 'queryLog'>, id: string) {
-  return journal.queryLog({ transferId: id, minLevel: 'info' }).findLast((entry) => entry.type === 'transfer.paused') ?? null;
 }
 
 function startQuietly(engine: Pick<TransferEngine, 'start'>, id: string, log: AppShellOptions['log']): void {

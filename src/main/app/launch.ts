@@ -4,7 +4,6 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
-import type { TransferLogEntry, TransferRecord } from '../../shared/transfer-model.js';
 
 /**
  * File arguments of a launch: everything after the executable (and, unpackaged, after the app
@@ -37,35 +36,4 @@ export type Handoff = z.infer<typeof handoffSchema>;
 export function parseHandoff(data: unknown): string[] {
   const parsed = handoffSchema.safeParse(data);
   return parsed.success ? parsed.data.files.filter((f) => isAbsolute(f)) : [];
-}
-
-/** Whether a `transfer.paused` entry records a pause Dockside made itself (quit), not the user's. */
-function pausedByDockside(entry: TransferLogEntry | null): boolean {
-  return entry?.data?.['reason'] === 'shutdown';
-}
-
-/**
- * Transfers to resume at launch: those a crash or power loss left queued, running or completing,
- * and those Dockside paused itself when it quit or the machine slept. A transfer the user paused
- * stays paused; a failed one waits for Retry. `lastPause` gives a transfer's latest
- * `transfer.paused` log entry.
- */
-export function transfersToResumeOnLaunch(records: readonly TransferRecord[], lastPause: (id: string) => TransferLogEntry | null): string[] {
-  return records
-    .filter((record) => {
-      switch (record.state) {
-        case 'queued':
-        case 'running':
-        case 'completing':
-          return true;
-        case 'paused':
-          return pausedByDockside(lastPause(record.id));
-        case 'failed':
-        case 'completed':
-        case 'cancelled':
-          return false;
-      }
-    })
-    .sort((a, b) => a.createdAt - b.createdAt)
-    .map((record) => record.id);
 }

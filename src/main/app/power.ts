@@ -7,7 +7,7 @@
 import type { PowerMonitor, PowerSaveBlocker } from 'electron';
 import { DocksideError } from '../../shared/errors.js';
 import type { TransferState } from '../../shared/transfer-model.js';
-import type { TransferEngine } from './ipc-handlers.js';
+import type { TransferEngine } from '../desktop/transfer-bridge.js';
 
 /** States in which a transfer is (or is about to be) moving bytes. */
 const BUSY: ReadonlySet<TransferState> = new Set(['queued', 'running', 'completing']);

@@ -9,14 +9,11 @@ import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { SafeStorage } from 'electron';
 import { z } from 'zod';
 
-export interface SignIn {
-  readonly backendUrl: string;
-  readonly token: string;
-}
+import type { SignIn, SignInStore } from '../desktop/auth-bridge.js';
 
 const fileSchema = z.strictObject({ version: z.literal(1), backendUrl: z.string().url(), token: z.string().min(1) });
 
-export class TokenStore {
+export class TokenStore implements SignInStore {
   private memory: SignIn | null = null;
 
   constructor(

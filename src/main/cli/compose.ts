@@ -10,7 +10,12 @@ import {
   type CredentialProvider,
 } from '../engine/index.js';
 import { SqliteJournal } from '../journal/index.js';
+import { applyLogRetention } from '../support/log-retention.js';
+import type { Network } from '../net/index.js';
 import { tokenFor } from './backend-login.js';
+import { networkFromSettings } from './cli-network.js';
+
+export { networkFromSettings, type NetworkFromSettings } from './cli-network.js';
 
 export interface EngineSettings {
   readonly home?: string;
@@ -19,6 +24,10 @@ export interface EngineSettings {
   readonly bandwidthLimit?: number | null;
   readonly stallTimeoutMs?: number;
   readonly credentials?: CredentialProvider;
+  /** Proxy and extra CAs for S3 and the backend; default: from the environment (networkFromSettings). */
+  readonly network?: Network;
+  /** Days of transfer log to keep (unfinished transfers' entries are always kept); null keeps all; default 90. */
+  readonly logRetentionDays?: number | null;
 }
 
 export interface Engine {
@@ -35,12 +44,15 @@ export function openJournal(home?: string): SqliteJournal {
 /** Opens the journal and builds a TransferManager on it. */
 export function openEngine(settings: EngineSettings = {}): Engine {
   const journal = openJournal(settings.home);
+  applyLogRetention(journal, settings.logRetentionDays);
   const concurrency = settings.concurrency ?? 4;
+  const network = settings.network ?? networkFromSettings();
   const storeFor = objectStoreFactory({
     concurrency,
     ...(settings.stallTimeoutMs !== undefined ? { stallTimeoutMs: settings.stallTimeoutMs } : {}),
     standaloneCredentials: () => settings.credentials ?? awsDefaultCredentials(),
     backendToken: (url) => backendToken(url, settings.home),
+    network,
   });
   const manager = new TransferManager({
     journal,
@@ -56,6 +68,8 @@ export function openEngine(settings: EngineSettings = {}): Engine {
     close: async () => {
       await manager.close();
       journal.close();
+      // A network the caller gave is the caller's to close.
+      if (!settings.network) await network.close();
     },
   };
 }

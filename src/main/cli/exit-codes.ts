@@ -8,6 +8,8 @@ export const EXIT = Object.freeze({
   USAGE: 2,
   /** Interrupted (Ctrl-C, SIGTERM) or paused: the journal is consistent; `dockside resume` continues. */
   INTERRUPTED: 75,
+  /** The machine-wide policy or the user's settings file is not valid (EX_CONFIG): nothing was changed. */
+  CONFIG: 78,
 });
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -17,4 +19,5 @@ Exit codes:
   0   every object is complete
   1   a transfer failed permanently, or the command could not do its work (see the message)
   2   bad input (unknown option, missing file, invalid size); nothing was changed
-  75  interrupted or paused (Ctrl-C, SIGTERM); run \`dockside resume\` to continue`;
+  75  interrupted or paused (Ctrl-C, SIGTERM); run \`dockside resume\` to continue
+  78  the machine-wide policy or your settings file is not valid (\`dockside config show\` says why); nothing was changed`;

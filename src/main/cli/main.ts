@@ -7,6 +7,9 @@ import { Command, CommanderError } from 'commander';
 import { DocksideError } from '../../shared/errors.js';
 import { UsageError } from './cli-options.js';
 import { registerCancel } from './commands/cancel.js';
+import { registerConfig } from './commands/config.js';
+import { registerDiagnostics } from './commands/diagnostics.js';
+import { registerDoctor } from './commands/doctor.js';
 import { registerLog } from './commands/log.js';
 import { registerLogin } from './commands/login.js';
 import { registerLs } from './commands/ls.js';
@@ -36,9 +39,12 @@ export async function runCli(argv: readonly string[]): Promise<ExitCode> {
   registerResume(program, setExit);
   registerLs(program, setExit);
   registerLog(program, setExit);
+  registerDiagnostics(program, setExit);
   registerCancel(program, setExit);
   registerLogin(program, setExit);
   registerStatus(program, setExit);
+  registerDoctor(program, setExit);
+  registerConfig(program, setExit);
   for (const command of program.commands) command.exitOverride();
 
   try {

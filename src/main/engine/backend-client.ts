@@ -21,6 +21,7 @@ import {
   type UploadView,
 } from '../../shared/backend-api.js';
 import { DocksideError } from '../../shared/errors.js';
+import { tlsTrustCodeOf, tlsUntrustedMessage } from '../../shared/tls-trust.js';
 import type { TemporaryCredentials } from './ports.js';
 
 export interface BackendClientOptions {
@@ -107,6 +108,10 @@ export class BackendClient {
       text = await response.text();
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
+      // A fetch of src/main/net already says what went wrong (a proxy refusing, an untrusted CA).
+      if (error instanceof DocksideError) throw error;
+      const trust = tlsTrustCodeOf(error);
+      if (trust) throw new DocksideError('TLS_UNTRUSTED', tlsUntrustedMessage(`the Dockside backend at ${this.base}`, trust), { cause: error });
       const why = timeout.aborted ? 'did not answer in time' : `could not be reached (${describeCause(error)})`;
       throw new DocksideError('NETWORK', `The Dockside backend at ${this.base} ${why}. Check the network or VPN; Dockside keeps trying.`, { cause: error });
     }

@@ -11,4 +11,5 @@ export { dataDir, journalPath } from './data-dir.js';
 export { crc32Of, crc32ToBase64, crc32FromBase64, crc32Combine, crc32OfParts } from './crc32.js';
 export { BackendClient, toEngineCredentials, type BackendClientOptions } from './backend-client.js';
 export { BackendObjectStore } from './backend-object-store.js';
-export { objectStoreFactory, type ObjectStoreFactory, type ObjectStoreFactoryOptions } from './object-store-factory.js';
+export { objectStoreFactory, type ObjectStoreFactory, type ObjectStoreFactoryOptions, type StoreNetwork } from './object-store-factory.js';
+export { backendTargetFor, type BackendTargetRequest } from './backend-target.js';

@@ -188,3 +188,16 @@ export interface UploadJournal {
   queryLog(query?: LogQuery): TransferLogEntry[];
   close(): void;
 }
+
+/**
+ * Log retention: a journal whose old log entries can be dropped. Kept apart from UploadJournal,
+ * which the engine needs and every fake implements; only the composition roots prune.
+ */
+export interface PrunableLog {
+  /**
+   * Deletes log entries written before `before` (epoch ms), except those of transfers that are
+   * still unfinished (see `isUnfinished`): their whole story stays until they end. Returns how
+   * many entries were deleted.
+   */
+  pruneLog(before: number): number;
+}

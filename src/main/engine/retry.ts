@@ -4,6 +4,7 @@
  * kinds; the retry loop looks at `retryable` alone.
  */
 import { DocksideError, type ErrorCode } from '../../shared/errors.js';
+import { isTlsTrustCode, tlsUntrustedMessage } from '../../shared/tls-trust.js';
 import type { Clock } from './ports.js';
 
 interface S3Like {
@@ -103,10 +104,15 @@ export function classifyError(error: unknown): DocksideError {
   if (name === 'CredentialsProviderError') {
     return make('CREDENTIALS_MISSING', describe('CREDENTIALS_MISSING', `No AWS credentials could be found (${message || name})`, undefined), error);
   }
+  // A certificate this machine does not trust (a TLS-inspecting proxy, a private CA): retrying cannot help.
+  if (isTlsTrustCode(code)) return make('TLS_UNTRUSTED', tlsUntrustedMessage('the S3 endpoint', code), error);
   // Socket errors first: the SDK names resets 'TimeoutError' too, with code ECONNRESET.
   if (NETWORK_CODES.has(code)) return make('NETWORK', `Network error: ${detail}`, error);
   // Then what the server said: a 504 is the gateway's fault, not a stalled connection.
   if (status !== undefined) {
+    if (status === 407) {
+      return make('PROXY_AUTH', `A proxy refused the request for want of a valid user name and password (HTTP 407): ${detail}. Check the proxy settings.`, error);
+    }
     if (status === 429) return make('THROTTLED', describe('THROTTLED', detail, status), error);
     if (status >= 500) return make('SERVICE_UNAVAILABLE', describe('SERVICE_UNAVAILABLE', detail, status), error);
     if (status === 403) return make('ACCESS_DENIED', describe('ACCESS_DENIED', detail, status), error);

@@ -13,6 +13,8 @@ import {
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
+import type { Agent as HttpAgent } from 'node:http';
+import type { Agent as HttpsAgent } from 'node:https';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { TransferTarget } from '../../shared/transfer-model.js';
 import type {
@@ -41,6 +43,12 @@ export interface S3ObjectStoreOptions {
   readonly connectTimeoutMs?: number;
   /** Connections kept per store; at least the part concurrency. */
   readonly maxSockets?: number;
+  /**
+   * Builds the agents of one client when a proxy or extra CAs are configured (src/main/net);
+   * absent, the SDK builds its own. Called once per client: the client destroys them with itself.
+   * Such agents must hold a part's body back until "100 Continue" (see makeClient).
+   */
+  readonly agents?: (options: { maxSockets: number }) => { httpAgent: HttpAgent; httpsAgent: HttpsAgent };
 }
 
 export class S3ObjectStore implements ObjectStore {
@@ -70,7 +78,8 @@ export class S3ObjectStore implements ObjectStore {
 
   private makeClient(stallTimeoutMs: number): S3Client {
     const { target, credentials } = this.options;
-    const agentOptions = { keepAlive: true, maxSockets: this.options.maxSockets ?? 32 };
+    const maxSockets = this.options.maxSockets ?? 32;
+    const agentOptions = { keepAlive: true, maxSockets };
     return new S3Client({
       region: target.region,
       ...(target.endpoint ? { endpoint: target.endpoint } : {}),
@@ -89,10 +98,11 @@ export class S3ObjectStore implements ObjectStore {
       },
       // Agent options, not agents: with agents of its own the SDK sends a part's body without
       // waiting for "100 Continue", so an early S3 error (ExpiredToken, AccessDenied) races the
-      // upload and surfaces as a reset connection instead of the error S3 sent.
+      // upload and surfaces as a reset connection instead of the error S3 sent. Agents for a
+      // proxy or extra CAs (options.agents) cannot be options; src/main/net makes them wait for
+      // "100 Continue" themselves, which keeps that property.
       requestHandler: new NodeHttpHandler({
-        httpAgent: agentOptions,
-        httpsAgent: agentOptions,
+        ...(this.options.agents ? this.options.agents({ maxSockets }) : { httpAgent: agentOptions, httpsAgent: agentOptions }),
         connectionTimeout: this.options.connectTimeoutMs ?? 15_000,
         socketTimeout: stallTimeoutMs,
       }),

@@ -8,16 +8,17 @@ import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database, Statement } from 'better-sqlite3';
 import { DocksideError, type ErrorInfo } from '../../shared/errors.js';
-import type {
-  ChecksumType,
-  EventLevel,
-  PartRecord,
-  TransferLogEntry,
-  TransferRecord,
-  TransferState,
-  TransferTarget,
+import {
+  TERMINAL_STATES,
+  type ChecksumType,
+  type EventLevel,
+  type PartRecord,
+  type TransferLogEntry,
+  type TransferRecord,
+  type TransferState,
+  type TransferTarget,
 } from '../../shared/transfer-model.js';
-import type { LogQuery, NewLogEntry, NewTransfer, UploadJournal } from '../engine/ports.js';
+import type { LogQuery, NewLogEntry, NewTransfer, PrunableLog, UploadJournal } from '../engine/ports.js';
 import { assertNotFromFuture, migrate, type MigrationResult } from './migrate.js';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
 
@@ -65,6 +66,17 @@ interface EventRow {
 
 const LEVELS: readonly EventLevel[] = ['debug', 'info', 'warn', 'error'];
 
+/**
+ * Log entries deleted per statement (each its own transaction) when old entries are pruned: a
+ * large first prune never holds the write lock for long against another process's part commits.
+ */
+const PRUNE_BATCH_IDS = 10_000;
+
+/** Entries that retention may drop: app-wide ones, and those of transfers that have ended. */
+const PRUNABLE = `(transfer_id IS NULL OR transfer_id IN (SELECT id FROM transfers WHERE state IN (${[...TERMINAL_STATES]
+  .map((state) => `'${state}'`)
+  .join(', ')})))`;
+
 const SELECT_TRANSFER = `
   SELECT t.*,
          COALESCE((SELECT SUM(p.size) FROM parts p WHERE p.transfer_id = t.id), 0) AS bytes_done,
@@ -77,7 +89,7 @@ export interface SqliteJournalOptions {
   readonly migrations?: readonly Migration[];
 }
 
-export class SqliteJournal implements UploadJournal {
+export class SqliteJournal implements UploadJournal, PrunableLog {
   readonly migration: MigrationResult;
   private readonly db: Database;
   private readonly now: () => number;
@@ -154,6 +166,11 @@ export class SqliteJournal implements UploadJournal {
       release: `UPDATE transfers SET owner = NULL WHERE id = ? AND owner = ?`,
       insertEvent: `INSERT INTO events (transfer_id, at, level, type, message, data) VALUES (?, ?, ?, ?, ?, ?)`,
       getEvent: `SELECT * FROM events WHERE id = ?`,
+      // The time index (0002) finds the newest old entry (reading only old entries, which after the
+      // first prune are few); the deletes then walk id windows, each through events_by_transfer.
+      lastEventBefore: `SELECT MAX(id) AS last FROM events INDEXED BY events_by_time WHERE at < ?`,
+      firstEvent: `SELECT MIN(id) AS first FROM events`,
+      pruneEvents: `DELETE FROM events WHERE id > @after AND id <= @upTo AND at < @before AND ${PRUNABLE}`,
     };
   }
 
@@ -300,6 +317,17 @@ export class SqliteJournal implements UploadJournal {
     const limit = query.limit !== undefined ? `LIMIT ${Math.max(0, Math.floor(query.limit))}` : '';
     const sql = `SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id ${limit}`;
     return (this.db.prepare(sql).all(...args) as EventRow[]).map(toEntry);
+  }
+
+  pruneLog(before: number): number {
+    const last = (this.stmt.lastEventBefore!.get(before) as { last: number | null }).last;
+    const first = (this.stmt.firstEvent!.get() as { first: number | null }).first;
+    if (last === null || first === null) return 0;
+    let deleted = 0;
+    for (let after = first - 1; after < last; after += PRUNE_BATCH_IDS) {
+      deleted += this.stmt.pruneEvents!.run({ after, upTo: Math.min(after + PRUNE_BATCH_IDS, last), before }).changes;
+    }
+    return deleted;
   }
 
   close(): void {

@@ -10,32 +10,46 @@ import { redactSecrets } from './redact.js';
 /** Rows fetched at a time when a search filters the log. */
 const SEARCH_PAGE = 5000;
 
+/** The filters of a log query without its limit: every matching entry. */
+export type LogFilter = Omit<LogQuery, 'limit'>;
+
 /**
  * The transfer log for the window: `level` is the lowest level shown (as `dockside log --level`),
  * `search` matches message or type case-insensitively. The window wants what happened last, so
  * this is the newest `limit` matching entries, in time order (oldest of them first).
  */
 export function queryLog(journal: Pick<UploadJournal, 'queryLog'>, query: LogQuery): LogEntry[] {
-  const base: JournalLogQuery = {
-    ...(query.transferId !== undefined ? { transferId: query.transferId } : {}),
-    ...(query.level !== undefined ? { minLevel: query.level } : {}),
-    ...(query.since !== undefined ? { since: query.since } : {}),
-    ...(query.until !== undefined ? { until: query.until } : {}),
-  };
-  const needle = query.search?.trim().toLowerCase();
-  const matches = (entry: TransferLogEntry) => !needle || entry.message.toLowerCase().includes(needle) || entry.type.toLowerCase().includes(needle);
   // The journal pages forwards by id; keep only the tail (a log of a few hundred thousand
   // entries is read in well under a second, and only when the window asks).
   let tail: TransferLogEntry[] = [];
+  for (const entry of matchingEntries(journal, query)) {
+    tail.push(entry);
+    if (tail.length > query.limit * 2) tail = tail.slice(-query.limit);
+  }
+  return tail.slice(-query.limit).map(toLogEntry);
+}
+
+/**
+ * Every entry matching `filter`, oldest first, read from the journal a page at a time (for
+ * `dockside log` without --limit and the diagnostics bundle: the whole log never sits in memory).
+ * Entries are as journaled; pass them through `toLogEntry` before they leave main.
+ */
+export function* matchingEntries(journal: Pick<UploadJournal, 'queryLog'>, filter: LogFilter): Generator<TransferLogEntry> {
+  const base: JournalLogQuery = {
+    ...(filter.transferId !== undefined ? { transferId: filter.transferId } : {}),
+    ...(filter.level !== undefined ? { minLevel: filter.level } : {}),
+    ...(filter.since !== undefined ? { since: filter.since } : {}),
+    ...(filter.until !== undefined ? { until: filter.until } : {}),
+  };
+  const needle = filter.search?.trim().toLowerCase();
+  const matches = (entry: TransferLogEntry) => !needle || entry.message.toLowerCase().includes(needle) || entry.type.toLowerCase().includes(needle);
   let afterId: number | undefined;
   for (;;) {
     const page = journal.queryLog({ ...base, limit: SEARCH_PAGE, ...(afterId !== undefined ? { afterId } : {}) });
-    for (const entry of page) if (matches(entry)) tail.push(entry);
-    if (tail.length > query.limit * 2) tail = tail.slice(-query.limit);
-    if (page.length < SEARCH_PAGE) break;
+    for (const entry of page) if (matches(entry)) yield entry;
+    if (page.length < SEARCH_PAGE) return;
     afterId = page.at(-1)!.id;
   }
-  return tail.slice(-query.limit).map(toLogEntry);
 }
 
 /** A journal entry as the window gets it, with anything secret-named left out of its data. */
@@ -49,4 +63,11 @@ export function toLogEntry(entry: TransferLogEntry): LogEntry {
     message: entry.message,
     data: entry.data === null ? null : redactSecrets({ ...entry.data }, { omit: true }),
   };
+}
+
+/** One log entry as a line for people: time (UTC), level, [transfer], message. */
+export function humanLine(entry: Pick<TransferLogEntry, 'at' | 'level' | 'transferId' | 'message'>, withTransfer: boolean): string {
+  const at = new Date(entry.at).toISOString().replace('T', ' ').slice(0, 23);
+  const transfer = withTransfer && entry.transferId ? `${entry.transferId}  ` : '';
+  return `${at}  ${entry.level.toUpperCase().padEnd(5)}  ${transfer}${entry.message}`;
 }

@@ -15,6 +15,9 @@ const STATUS_LABELS: Record<HistoryEntry['status'], string> = {
   aborted: 'Aborted',
 };
 
+/** How often the view asks the backend again while it is shown. */
+const REFRESH_MS = 3000;
+
 export function HistoryView() {
   const api = useApi();
   const [entries, setEntries] = useState<readonly HistoryEntry[] | null>(null);
@@ -22,12 +25,17 @@ export function HistoryView() {
 
   useEffect(() => {
     let live = true;
-    api.historyList().then(
-      (list) => live && setEntries(list),
-      (reason: unknown) => live && setError(describeError(reason)),
-    );
+    const load = () =>
+      api.historyList().then(
+        (list) => live && setEntries(list),
+        (reason: unknown) => live && setError(describeError(reason)),
+      );
+    void load();
+    // Uploads move on at the backend (docked → promoting → available) without us: look again.
+    const timer = window.setInterval(() => void load(), REFRESH_MS);
     return () => {
       live = false;
+      window.clearInterval(timer);
     };
   }, [api]);
 

@@ -3,6 +3,8 @@ import { DocksideError } from '../../../src/shared/errors.js';
 import type { TransferLogEntry, TransferRecord, TransferState } from '../../../src/shared/transfer-model.js';
 import { record } from './fixtures.js';
 import { handlers } from './fake-ipc-main.js';
+import type { EventSink } from '../../../src/main/desktop/event-sink.js';
+import { TransferBridge } from '../../../src/main/desktop/transfer-bridge.js';
 
 vi.mock('electron', async () => ({ ipcMain: (await import('./fake-ipc-main.js')).ipcMain }));
 
@@ -64,6 +66,7 @@ function setup(options: { lock?: boolean; argv?: string[]; records?: Array<[stri
     cancel: vi.fn(async () => undefined),
   });
   const journal = {
+    appendLog: vi.fn(),
     queryLog: vi.fn(({ transferId }: { transferId?: string } = {}): TransferLogEntry[] => {
       const reason = options.pauses?.[transferId ?? ''];
       return reason ? [{ id: 1, transferId: transferId!, at: 1, level: 'info', type: 'transfer.paused', message: 'Paused.', data: { reason } }] : [];
@@ -71,7 +74,11 @@ function setup(options: { lock?: boolean; argv?: string[]; records?: Array<[stri
   };
   const addPaths = vi.fn(async (paths: readonly string[]) => paths.map((p, i) => record({ id: `new${i}`, filePath: p, state: 'queued' })));
   const close = vi.fn(async () => undefined);
-  const openEngine = vi.fn(async () => ({ engine: engine as never, journal, addPaths, close }));
+  // The real transfer handlers over the fake engine, as desktop-services wires them.
+  const openEngine = vi.fn(async (emit: EventSink) => {
+    const bridge = new TransferBridge({ engine: engine as never, journal, addPaths, emit, validateEvents: true });
+    return { engine: engine as never, journal, addPaths, handlers: bridge.handlers(), flush: () => bridge.flush(), close };
+  });
   const electron = {
     app,
     BrowserWindow: FakeWindow,
@@ -157,7 +164,8 @@ describe('startApp', () => {
     });
     await s.run();
     expect(s.engine.start.mock.calls.map(([id]) => id)).toEqual(['crashed', 'quit', 'busy']);
-    expect(s.log).toHaveBeenCalledWith(expect.stringContaining('busy not started'));
+    expect(s.log).toHaveBeenCalledWith('Transfer busy not resumed', expect.any(DocksideError));
+    expect(s.journal.appendLog.mock.calls.map(([entry]) => (entry as { transferId: string }).transferId)).toEqual(['crashed', 'quit']);
   });
 
   it('adds and starts the files it was launched with, and files a second launch hands over', async () => {
@@ -201,7 +209,7 @@ describe('startApp', () => {
     s.app.emit('before-quit', { preventDefault: vi.fn() });
     await running.closed;
     expect(s.close).toHaveBeenCalledOnce();
-    expect(s.log).toHaveBeenCalledWith('Shutting down events failed', expect.any(Error));
+    expect(s.log).toHaveBeenCalledWith('Shutting down power failed', expect.any(Error));
     expect(s.app.quit).toHaveBeenCalledOnce();
   });
 

@@ -5,7 +5,8 @@ import { handlers } from './fake-ipc-main.js';
 
 vi.mock('electron', async () => ({ ipcMain: (await import('./fake-ipc-main.js')).ipcMain }));
 
-const { handle, send, checkSender, toIpcError } = await import('../../../src/main/app/ipc-main.js');
+const { handle, send, checkSender, toIpcError, windowsSink } = await import('../../../src/main/app/ipc-main.js');
+const { validatingSink } = await import('../../../src/main/desktop/event-sink.js');
 const { appOrigin } = await import('../../../src/main/app/app-origin.js');
 
 const PAGE = 'file:///opt/Dockside/resources/app/dist/renderer/index.html';
@@ -155,7 +156,8 @@ describe('send', () => {
 
   it('refuses a payload outside the contract when validating', () => {
     const live = { isDestroyed: () => false, send: vi.fn() };
-    expect(() => send(live as never, 'auth:changed', { signedIn: 'yes' } as never, true)).toThrow();
+    const sink = validatingSink(windowsSink(() => [live as never]));
+    expect(() => sink('auth:changed', { signedIn: 'yes' } as never)).toThrow();
     expect(live.send).not.toHaveBeenCalled();
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TransferLogEntry, TransferState } from '../../../src/shared/transfer-model.js';
-import { filesFromArgv, parseHandoff, transfersToResumeOnLaunch } from '../../../src/main/app/launch.js';
+import { filesFromArgv, parseHandoff } from '../../../src/main/app/launch.js';
+import { transfersToResumeOnLaunch } from '../../../src/main/desktop/resume-on-launch.js';
 import { record } from './fixtures.js';
 
 describe('filesFromArgv', () => {

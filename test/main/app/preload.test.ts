@@ -20,9 +20,10 @@ const fake = vi.hoisted(() => {
   const emit = (channel: string, payload: unknown) => {
     for (const listener of listeners.get(channel) ?? []) listener({ sender: ipcRenderer, senderId: 0 }, payload);
   };
-  return { listeners, exposed, ipcRenderer, contextBridge, emit };
+  const webUtils = { getPathForFile: vi.fn(() => '/data/dropped.bin') };
+  return { listeners, exposed, ipcRenderer, contextBridge, emit, webUtils };
 });
-vi.mock('electron', () => ({ ipcRenderer: fake.ipcRenderer, contextBridge: fake.contextBridge }));
+vi.mock('electron', () => ({ ipcRenderer: fake.ipcRenderer, contextBridge: fake.contextBridge, webUtils: fake.webUtils }));
 
 await import('../../../src/main/app/preload.js');
 const api = fake.exposed.get('dockside') as Record<string, (...args: unknown[]) => unknown>;
@@ -31,7 +32,12 @@ beforeEach(() => fake.ipcRenderer.invoke.mockClear());
 
 describe('the preload', () => {
   it('exposes exactly one method per request channel and one subscription per event channel, nothing else', () => {
-    expect(fake.contextBridge.exposeInMainWorld).toHaveBeenCalledOnce();
+    // Two names only: the IPC API, and the renderer-local path of a dropped file (webUtils, no IPC).
+    expect([...fake.exposed.keys()].sort()).toEqual(['dockside', 'docksideFiles']);
+    const files = fake.exposed.get('docksideFiles') as Record<string, unknown>;
+    expect(Object.keys(files)).toEqual(['pathForFile']);
+    expect(Object.isFrozen(files)).toBe(true);
+    expect((files.pathForFile as (f: unknown) => string)({ name: 'dropped.bin' })).toBe('/data/dropped.bin');
     const expected = [...Object.keys(REQUESTS).map((c) => apiMethodName(c as never)), ...Object.keys(EVENTS).map((c) => apiEventName(c as never))];
     expect(Object.keys(api).sort()).toEqual([...expected].sort());
     for (const value of Object.values(api)) expect(typeof value).toBe('function');

@@ -1,7 +1,9 @@
 /** `dockside log [ID]`: the transfer log (what happened, when, why), for people or as JSON. */
 import type { Command } from 'commander';
-import type { EventLevel, TransferLogEntry } from '../../../shared/transfer-model.js';
-import { timeOption, UsageError } from '../cli-options.js';
+import type { LogEntry } from '../../../shared/ipc-contract.js';
+import type { EventLevel } from '../../../shared/transfer-model.js';
+import { humanLine, matchingEntries, queryLog, toLogEntry, type LogFilter } from '../../support/log-query.js';
+import { intOption, timeOption, UsageError } from '../cli-options.js';
 import { openJournal } from '../compose.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { globalHome } from './shared-options.js';
@@ -13,6 +15,8 @@ interface LogFlags {
   level?: string;
   since?: number;
   until?: number;
+  search?: string;
+  limit?: number;
 }
 
 export function registerLog(program: Command, setExit: (code: ExitCode) => void): void {
@@ -23,6 +27,8 @@ export function registerLog(program: Command, setExit: (code: ExitCode) => void)
     .option('--level <level>', 'only entries at this level or above: debug, info, warn, error')
     .option('--since <when>', 'only entries since a date or a span back (30m, 2h, 7d)', timeOption('--since'))
     .option('--until <when>', 'only entries until a date', timeOption('--until'))
+    .option('--search <text>', 'only entries whose message or type contains this text (any case)')
+    .option('--limit <n>', 'only the newest n matching entries (still printed oldest first)', intOption('--limit', 1, 1_000_000))
     .option('--json', 'one JSON object per line')
     .action((id: string | undefined, flags: LogFlags) => {
       if (flags.level !== undefined && !LEVELS.includes(flags.level as EventLevel)) {
@@ -31,12 +37,16 @@ export function registerLog(program: Command, setExit: (code: ExitCode) => void)
       const journal = openJournal(globalHome(program));
       try {
         if (id !== undefined && !journal.getTransfer(id)) throw new UsageError(`No transfer ${id}. \`dockside ls\` lists them.`);
-        const entries = journal.queryLog({
+        // The same query as the app's log view, so both show the same entries for the same filters.
+        const filter: LogFilter = {
           ...(id !== undefined ? { transferId: id } : {}),
-          ...(flags.level !== undefined ? { minLevel: flags.level as EventLevel } : {}),
+          ...(flags.level !== undefined ? { level: flags.level as EventLevel } : {}),
           ...(flags.since !== undefined ? { since: flags.since } : {}),
           ...(flags.until !== undefined ? { until: flags.until } : {}),
-        });
+          ...(flags.search !== undefined ? { search: flags.search } : {}),
+        };
+        const entries: Iterable<LogEntry> =
+          flags.limit !== undefined ? queryLog(journal, { ...filter, limit: flags.limit }) : mapIterable(matchingEntries(journal, filter), toLogEntry);
         for (const entry of entries) process.stdout.write(flags.json ? `${JSON.stringify(entry)}\n` : `${humanLine(entry, id === undefined)}\n`);
         setExit(EXIT.OK);
       } finally {
@@ -45,9 +55,6 @@ export function registerLog(program: Command, setExit: (code: ExitCode) => void)
     });
 }
 
-/** One log entry as a line for people: time (UTC), level, [transfer], message. */
-export function humanLine(entry: TransferLogEntry, withTransfer: boolean): string {
-  const at = new Date(entry.at).toISOString().replace('T', ' ').slice(0, 23);
-  const transfer = withTransfer && entry.transferId ? `${entry.transferId}  ` : '';
-  return `${at}  ${entry.level.toUpperCase().padEnd(5)}  ${transfer}${entry.message}`;
+function* mapIterable<T, U>(items: Iterable<T>, map: (item: T) => U): Generator<U> {
+  for (const item of items) yield map(item);
 }

@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { BackendClient } from '../../engine/index.js';
 import { removeLogin, saveLogin } from '../backend-login.js';
+import { backendFetch } from '../cli-network.js';
 import { backendUrlOption, UsageError } from '../cli-options.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { globalHome } from './shared-options.js';
@@ -17,7 +18,7 @@ export function registerLogin(program: Command, setExit: (code: ExitCode) => voi
       const token = flags.token ?? process.env.DOCKSIDE_TOKEN ?? (await readTokenLine());
       if (!token) throw new UsageError('Give the token with --token, $DOCKSIDE_TOKEN or on stdin.');
       // Check the token before keeping it, so a typo is found now, not in the middle of an upload.
-      const client = new BackendClient({ url: flags.backend, token, timeoutMs: 15_000 });
+      const client = new BackendClient({ url: flags.backend, token, timeoutMs: 15_000, ...backendFetch() });
       await client.listUploads({ limit: 1 });
       const file = saveLogin({ url: flags.backend, token }, globalHome(program));
       process.stdout.write(`Signed in to ${client.url}. Saved to ${file} (readable by you only).\n`);

@@ -2,11 +2,11 @@
 import type { Command } from 'commander';
 import { isUnfinished } from '../../../shared/transfer-model.js';
 import { UsageError } from '../cli-options.js';
+import { assertStandaloneAllowed, engineSettingsWithin, policyBackendUrl, settingsOrStop } from '../cli-settings.js';
 import { openEngine } from '../compose.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { createProgressView } from '../progress-view.js';
 import { runTransfers } from '../run-transfers.js';
-import { engineSettings } from './upload.js';
 import { addEngineOptions, globalHome, outputMode, type EngineFlags } from './shared-options.js';
 
 interface ResumeFlags extends EngineFlags {
@@ -22,7 +22,13 @@ export function registerResume(program: Command, setExit: (code: ExitCode) => vo
   addEngineOptions(command).action(async (ids: string[], flags: ResumeFlags) => {
     if (ids.length === 0 && !flags.all) throw new UsageError('Name the transfers to resume, or use --all. `dockside ls` lists them.');
     if (ids.length > 0 && flags.all) throw new UsageError('Give transfer ids or --all, not both.');
-    const engine = openEngine({ home: globalHome(program), ...engineSettings(flags) });
+    const home = globalHome(program);
+    // An invalid machine-wide policy stops here (exit 78), before the journal is opened.
+    const settings = await settingsOrStop(home, setExit);
+    if (!settings) return;
+    const { effective } = settings;
+    const limits = engineSettingsWithin(flags, effective);
+    const engine = openEngine({ home, ...limits });
     try {
       const records = flags.all
         ? engine.manager.list().filter((r) => isUnfinished(r.state))
@@ -36,6 +42,17 @@ export function registerResume(program: Command, setExit: (code: ExitCode) => vo
         process.stderr.write('Nothing to resume: every transfer is completed or cancelled.\n');
         setExit(EXIT.OK);
         return;
+      }
+      // The policy may have changed since these transfers started: check each before any runs.
+      const policyUrl = policyBackendUrl(effective);
+      for (const record of records) {
+        const backend = record.target.backend;
+        if (!backend) assertStandaloneAllowed(effective, `Transfer ${record.id} (straight to s3://${record.target.bucket})`);
+        else if (policyUrl !== null && backend.url !== policyUrl) {
+          throw new UsageError(
+            `Transfer ${record.id} goes through the backend ${backend.url}, but your IT department set the Dockside backend to ${policyUrl} (policy in ${effective.backendUrl.origin}). Cancel it (\`dockside cancel ${record.id}\`) and upload the file again.`,
+          );
+        }
       }
       setExit(await runTransfers(engine, records, createProgressView(outputMode(flags))));
     } finally {

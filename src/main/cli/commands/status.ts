@@ -6,6 +6,7 @@ import { DocksideError } from '../../../shared/errors.js';
 import { formatBytes } from '../../../shared/units.js';
 import { BackendClient } from '../../engine/index.js';
 import { resolveBackendLogin, tokenFor } from '../backend-login.js';
+import { backendFetch } from '../cli-network.js';
 import { UsageError } from '../cli-options.js';
 import { openJournal } from '../compose.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
@@ -24,7 +25,7 @@ export function registerStatus(program: Command, setExit: (code: ExitCode) => vo
       if (ids.length === 0) {
         const login = resolveBackendLogin(home);
         if (!login) throw new UsageError('Not signed in to a Dockside backend. Run `dockside login --backend URL` first.');
-        views.push(...(await new BackendClient(login).listUploads({ limit: 50 })).uploads);
+        views.push(...(await new BackendClient({ ...login, ...backendFetch() }).listUploads({ limit: 50 })).uploads);
       } else {
         for (const id of ids) views.push(await viewOf(id, home));
       }
@@ -57,7 +58,7 @@ async function viewOf(id: string, home: string | undefined): Promise<UploadView>
   }
   const token = tokenFor(link.url, home);
   if (!token) throw new DocksideError('BACKEND_AUTH', `Not signed in to ${link.url}. Run \`dockside login --backend ${link.url}\`.`);
-  return new BackendClient({ url: link.url, token }).getUpload(link.uploadId);
+  return new BackendClient({ url: link.url, token, ...backendFetch() }).getUpload(link.uploadId);
 }
 
 function render(views: UploadView[]): string {

@@ -1,13 +1,16 @@
 /** `dockside upload FILE...`: queue files and upload them, resuming any earlier unfinished run. */
-import { basename, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DocksideError } from '../../../shared/errors.js';
-import { isUnfinished, type ChecksumType, type TransferRecord, type TransferTarget } from '../../../shared/transfer-model.js';
-import { BackendClient, NodeFileSource } from '../../engine/index.js';
+import { type ChecksumType, type TransferRecord, type TransferTarget } from '../../../shared/transfer-model.js';
+import { BackendClient, backendTargetFor, NodeFileSource } from '../../engine/index.js';
+import { backendFetch } from '../cli-network.js';
 import { resolveBackendLogin, type BackendLogin } from '../backend-login.js';
 import { checksumTypeOption, endpointOption, partSizeOption, UsageError } from '../cli-options.js';
-import { openEngine, type Engine } from '../compose.js';
+import { assertStandaloneAllowed, engineSettingsWithin, policyBackendLogin, policyBackendUrl, settingsOrStop } from '../cli-settings.js';
+import { openEngine, type Engine, type EngineSettings } from '../compose.js';
 import type { ExitCode } from '../exit-codes.js';
+import type { EffectiveSettings } from '../../settings/index.js';
 import { createProgressView } from '../progress-view.js';
 import { runTransfers } from '../run-transfers.js';
 import { addEngineOptions, globalHome, outputMode, type EngineFlags } from './shared-options.js';
@@ -37,17 +40,23 @@ export function registerUpload(program: Command, setExit: (code: ExitCode) => vo
       checksumTypeOption,
     );
   addEngineOptions(command).action(async (files: string[], flags: UploadFlags) => {
-    setExit(await upload(files, flags, globalHome(program)));
+    const home = globalHome(program);
+    // An invalid machine-wide policy stops here (exit 78), before the journal is opened.
+    const settings = await settingsOrStop(home, setExit);
+    if (settings) setExit(await upload(files, flags, home, settings.effective));
   });
 }
 
-async function upload(files: string[], flags: UploadFlags, home: string | undefined): Promise<ExitCode> {
+async function upload(files: string[], flags: UploadFlags, home: string | undefined, effective: EffectiveSettings): Promise<ExitCode> {
+  const limits = engineSettingsWithin(flags, effective);
   const bucket = flags.bucket ?? process.env.DOCKSIDE_BUCKET;
   if (!bucket) {
-    const login = resolveBackendLogin(home);
-    if (login) return uploadThroughBackend(files, flags, home, login);
+    const policyUrl = policyBackendUrl(effective);
+    const login = policyUrl ? policyBackendLogin(policyUrl, effective.backendUrl.origin, home) : resolveBackendLogin(home);
+    if (login) return uploadThroughBackend(files, flags, home, login, limits);
     throw new UsageError('Sign in to your Dockside backend with `dockside login --backend URL`, or name a bucket with --bucket (or set DOCKSIDE_BUCKET).');
   }
+  assertStandaloneAllowed(effective, flags.bucket !== undefined ? `--bucket ${bucket}` : `DOCKSIDE_BUCKET=${bucket}`);
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new UsageError(`--bucket ${bucket}: not a valid S3 bucket name.`);
   if (flags.key !== undefined && files.length > 1) throw new UsageError('--key names one object; give one file with it, or leave it out to use each file name.');
   if (flags.key !== undefined && (flags.key.length === 0 || Buffer.byteLength(flags.key) > 1024)) {
@@ -58,7 +67,7 @@ async function upload(files: string[], flags: UploadFlags, home: string | undefi
   const region = flags.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
 
   const paths = await checkFiles(files);
-  return addAndRun(paths, flags, home, async (path) => ({
+  return addAndRun(paths, flags, home, limits, async (path) => ({
     bucket,
     key: flags.key ?? path.split(/[\\/]/).pop()!,
     endpoint,
@@ -87,34 +96,21 @@ async function checkFiles(files: string[]): Promise<string[]> {
  * alone. A file with an unfinished transfer to the same backend resumes it instead of asking
  * for a new upload.
  */
-async function uploadThroughBackend(files: string[], flags: UploadFlags, home: string | undefined, login: BackendLogin): Promise<ExitCode> {
+async function uploadThroughBackend(files: string[], flags: UploadFlags, home: string | undefined, login: BackendLogin, limits: EngineLimits): Promise<ExitCode> {
   for (const [flag, given] of [['--key', flags.key], ['--endpoint', flags.endpoint], ['--region', flags.region]] as const) {
     if (given !== undefined) throw new UsageError(`${flag} applies to uploads straight to S3 (with --bucket); the backend chooses where files go.`);
   }
   const paths = await checkFiles(files);
-  const client = new BackendClient(login);
-  return addAndRun(paths, flags, home, async (path, engine) => {
-    const unfinished = engine.journal
-      .listTransfers()
-      .filter((t) => t.filePath === path && t.target.backend?.url === client.url && isUnfinished(t.state))
-      .pop();
-    if (unfinished) return unfinished.target;
-    const size = (await new NodeFileSource().identify(path)).size;
-    const granted = await client.createUpload({
-      fileName: basename(path),
-      size,
-      checksum: { algorithm: 'CRC32', type: flags.checksumType ?? 'FULL_OBJECT' },
-    });
-    return {
-      bucket: granted.target.bucket,
-      key: granted.target.key,
-      endpoint: granted.target.endpoint,
-      region: granted.target.region,
-      forcePathStyle: granted.target.forcePathStyle,
-      kmsKeyId: granted.target.kmsKeyId,
-      backend: { url: client.url, uploadId: granted.id },
-    };
-  });
+  const client = new BackendClient({ ...login, ...backendFetch() });
+  return addAndRun(paths, flags, home, limits, async (path, engine) =>
+    backendTargetFor({
+      client,
+      filePath: path,
+      size: (await new NodeFileSource().identify(path)).size,
+      transfers: engine.journal.listTransfers(),
+      ...(flags.checksumType ? { checksumType: flags.checksumType } : {}),
+    }),
+  );
 }
 
 /** Journals (or finds again) a transfer of each file to the target `targetFor` gives, then runs them with progress. */
@@ -122,9 +118,10 @@ async function addAndRun(
   paths: readonly string[],
   flags: UploadFlags,
   home: string | undefined,
+  limits: EngineLimits,
   targetFor: (path: string, engine: Engine) => Promise<TransferTarget>,
 ): Promise<ExitCode> {
-  const engine = openEngine({ home, ...engineSettings(flags) });
+  const engine = openEngine({ home, ...limits });
   try {
     const records: TransferRecord[] = [];
     for (const path of paths) {
@@ -143,11 +140,5 @@ async function addAndRun(
   }
 }
 
-export function engineSettings(flags: EngineFlags) {
-  return {
-    ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
-    ...(flags.transfers !== undefined ? { maxActiveTransfers: flags.transfers } : {}),
-    ...(flags.limitRate !== undefined ? { bandwidthLimit: flags.limitRate } : {}),
-    ...(flags.stallTimeout !== undefined ? { stallTimeoutMs: flags.stallTimeout * 1000 } : {}),
-  };
-}
+/** Concurrency, transfers and bandwidth: the flags within the policy, else the effective settings. */
+type EngineLimits = Omit<EngineSettings, 'home' | 'credentials'>;

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expandPaths } from '../../../src/main/app/expand-paths.js';
+import { expandPaths } from '../../../src/main/desktop/expand-paths.js';
 
 let dir: string;
 beforeAll(() => {

@@ -6,8 +6,9 @@ import { record } from './fixtures.js';
 import { handlers } from './fake-ipc-main.js';
 
 vi.mock('electron', async () => ({ ipcMain: (await import('./fake-ipc-main.js')).ipcMain }));
+const { windowsSink, handleAll } = await import('../../../src/main/app/ipc-main.js');
 
-const { TransferBridge } = await import('../../../src/main/app/ipc-handlers.js');
+const { TransferBridge } = await import('../../../src/main/desktop/transfer-bridge.js');
 const { queryLog } = await import('../../../src/main/support/log-query.js');
 const { appOrigin } = await import('../../../src/main/app/app-origin.js');
 
@@ -88,7 +89,7 @@ beforeEach(() => {
   window.send.mockClear();
   engine = new FakeEngine();
   addPaths = vi.fn(async (paths: readonly string[]) => paths.map((p, i) => engine.put({ id: `n${i}`, filePath: p, state: 'queued', createdAt: 5000 + i })));
-  bridge = new TransferBridge({ engine: engine as never, journal: fakeJournal([]), addPaths, targets: () => [window as never], validateEvents: true });
+  bridge = new TransferBridge({ engine: engine as never, journal: fakeJournal([]), addPaths, emit: windowsSink(() => [window as never]), validateEvents: true });
 });
 afterEach(() => {
   bridge.stop();
@@ -99,7 +100,7 @@ describe('transfer handlers', () => {
   it('lists every transfer as a view, newest first, within the contract', async () => {
     engine.put({ id: 'old', createdAt: 1 });
     engine.put({ id: 'new', createdAt: 2 });
-    const views = await bridge.handlers()['transfers:list'](undefined, {} as never);
+    const views = await bridge.handlers()['transfers:list'](undefined);
     expect(views.map((v) => v.id)).toEqual(['new', 'old']);
     expect(REQUESTS['transfers:list'].response.safeParse(views).success).toBe(true);
   });
@@ -108,13 +109,13 @@ describe('transfer handlers', () => {
     engine.put({ id: 'r1', state: 'running', bytesDone: 10 });
     const progress: TransferProgress = { transferId: 'r1', state: 'running', bytesTotal: record().fileSize, bytesDone: 500, partsTotal: 640, partsDone: 170, inFlight: [], bytesPerSecond: 1e6, etaSeconds: 9 };
     engine.emit('progress', progress);
-    const [view] = await bridge.handlers()['transfers:list'](undefined, {} as never);
+    const [view] = await bridge.handlers()['transfers:list'](undefined);
     expect(view).toMatchObject({ bytesDone: 500, bytesPerSecond: 1e6, etaSeconds: 9 });
   });
 
   it('adds paths, starts each transfer, and carries on past one held by another process', async () => {
     engine.busy.add('n0');
-    const views = await bridge.handlers()['transfers:add']({ paths: ['/a/one.bin', '/a/two.bin'] }, {} as never);
+    const views = await bridge.handlers()['transfers:add']({ paths: ['/a/one.bin', '/a/two.bin'] });
     expect(addPaths).toHaveBeenCalledWith(['/a/one.bin', '/a/two.bin']);
     expect(engine.calls).toEqual(['start n0', 'start n1']);
     expect(views.map((v) => [v.fileName, v.state])).toEqual([['one.bin', 'queued'], ['two.bin', 'queued']]);
@@ -123,12 +124,12 @@ describe('transfer handlers', () => {
   it('pauses, resumes, cancels and retries by id; an unknown id is TRANSFER_NOT_FOUND', async () => {
     const h = bridge.handlers();
     engine.put({ id: 'a1', state: 'running' });
-    await expect(h['transfers:pause']({ id: 'a1' }, {} as never)).resolves.toEqual({ ok: true });
-    await expect(Promise.resolve(h['transfers:resume']({ id: 'a1' }, {} as never))).resolves.toEqual({ ok: true });
-    await expect(h['transfers:cancel']({ id: 'a1' }, {} as never)).resolves.toEqual({ ok: true });
+    await expect(h['transfers:pause']({ id: 'a1' })).resolves.toEqual({ ok: true });
+    await expect(Promise.resolve(h['transfers:resume']({ id: 'a1' }))).resolves.toEqual({ ok: true });
+    await expect(h['transfers:cancel']({ id: 'a1' })).resolves.toEqual({ ok: true });
     expect(engine.calls).toEqual(['pause a1', 'start a1', 'cancel a1']);
     for (const channel of ['transfers:pause', 'transfers:resume', 'transfers:cancel', 'transfers:retry'] as const) {
-      await expect(Promise.resolve().then(() => h[channel]({ id: 'zz' }, {} as never))).rejects.toMatchObject({ code: 'TRANSFER_NOT_FOUND' });
+      await expect(Promise.resolve().then(() => h[channel]({ id: 'zz' }))).rejects.toMatchObject({ code: 'TRANSFER_NOT_FOUND' });
     }
   });
 
@@ -136,17 +137,17 @@ describe('transfer handlers', () => {
     const h = bridge.handlers();
     engine.put({ id: 'f1', state: 'failed', errorCode: 'NETWORK', errorMessage: 'Offline.' });
     engine.put({ id: 'p1', state: 'paused' });
-    await expect(Promise.resolve(h['transfers:retry']({ id: 'f1' }, {} as never))).resolves.toEqual({ ok: true });
-    expect(() => h['transfers:retry']({ id: 'p1' }, {} as never)).toThrow(expect.objectContaining({ code: 'INVALID_STATE' }));
+    await expect(Promise.resolve(h['transfers:retry']({ id: 'f1' }))).resolves.toEqual({ ok: true });
+    expect(() => h['transfers:retry']({ id: 'p1' })).toThrow(expect.objectContaining({ code: 'INVALID_STATE' }));
     expect(engine.calls).toEqual(['start f1']);
   });
 
   it('resumes all paused and left-over queued transfers, not failed or finished ones', async () => {
     for (const [id, state] of [['p1', 'paused'], ['p2', 'paused'], ['q1', 'queued'], ['f1', 'failed'], ['c1', 'completed'], ['x1', 'cancelled']] as const) engine.put({ id, state });
     engine.busy.add('p1');
-    await bridge.handlers()['transfers:resumeAll'](undefined, {} as never);
+    await bridge.handlers()['transfers:resumeAll'](undefined);
     expect(engine.calls.sort()).toEqual(['start p1', 'start p2', 'start q1']);
-    await bridge.handlers()['transfers:pauseAll'](undefined, {} as never);
+    await bridge.handlers()['transfers:pauseAll'](undefined);
     expect(engine.calls).toContain('pauseAll');
   });
 });
@@ -239,11 +240,11 @@ describe('no credentials reach the renderer', () => {
   it('no response or event of these handlers has a secret-named key or a secret value', async () => {
     const journal = fakeJournal([logEntry(1, { data: { sessionToken: 'FQoG-SECRET', accessKeyId: 'AKIA-SECRET', credentials: { secretAccessKey: 'SK-SECRET' } } })]);
     bridge.stop();
-    bridge = new TransferBridge({ engine: engine as never, journal, addPaths, targets: () => [window as never], validateEvents: true });
+    bridge = new TransferBridge({ engine: engine as never, journal, addPaths, emit: windowsSink(() => [window as never]), validateEvents: true });
     engine.put({ id: 'a1', state: 'running' });
     engine.put({ id: 'f1', state: 'failed', errorCode: 'CREDENTIALS_EXPIRED', errorMessage: 'The upload credentials expired.' });
     const PAGE = 'file:///app/index.html';
-    const off = bridge.register({ policy: { origin: appOrigin(PAGE), isOurWebContents: () => true }, validateResponses: true });
+    const off = handleAll(bridge.handlers(), { policy: { origin: appOrigin(PAGE), isOurWebContents: () => true }, validateResponses: true });
     const event = { sender: window, senderFrame: { parent: null, url: PAGE } };
     const requests: Partial<Record<RequestChannel, unknown>> = {
       'transfers:list': undefined,

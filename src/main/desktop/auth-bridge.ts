@@ -3,20 +3,33 @@
  * the renderer once, is checked with the backend and kept in the TokenStore; no response or
  * event carries it back.
  */
-import type { WebContents } from 'electron';
 import { DocksideError } from '../../shared/errors.js';
 import type { AuthStatus } from '../../shared/ipc-contract.js';
-import { handle, send, type HandleOptions, type RequestHandler } from './ipc-main.js';
-import type { SignIn, TokenStore } from './token-store.js';
+import type { RequestHandler } from './dispatch.js';
+import type { EventSink } from './event-sink.js';
+
+/** A backend sign-in: where, and the token (which never leaves main). */
+export interface SignIn {
+  readonly backendUrl: string;
+  readonly token: string;
+}
+
+/** Keeps the sign-in (safeStorage in the app, a 0600 file in the harness). */
+export interface SignInStore {
+  get(): SignIn | null;
+  /** Returns whether the sign-in was written to disk (false: kept for this run only). */
+  set(signIn: SignIn): boolean;
+  clear(): void;
+}
 
 export interface AuthBridgeOptions {
-  readonly store: Pick<TokenStore, 'get' | 'set' | 'clear'>;
+  readonly store: SignInStore;
   /**
    * Asks the backend whether the token is good and who it belongs to; throws a DocksideError
    * (BACKEND_AUTH, NETWORK, …) when not. Injected: the composition root wires the BackendClient.
    */
   readonly verify: (signIn: SignIn) => Promise<{ user: string | null }>;
-  readonly targets: () => readonly WebContents[];
+  readonly emit: EventSink;
 }
 
 type AuthChannel = 'auth:status' | 'auth:signIn' | 'auth:signOut';
@@ -52,15 +65,9 @@ export class AuthBridge {
     };
   }
 
-  register(options: HandleOptions): () => void {
-    const h = this.handlers();
-    const offs = [handle('auth:status', h['auth:status'], options), handle('auth:signIn', h['auth:signIn'], options), handle('auth:signOut', h['auth:signOut'], options)];
-    return () => offs.forEach((off) => off());
-  }
-
   private changed(): AuthStatus {
     const status = this.status();
-    for (const contents of this.options.targets()) send(contents, 'auth:changed', status);
+    this.options.emit('auth:changed', status);
     return status;
   }
 }

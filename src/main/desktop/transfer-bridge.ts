@@ -4,12 +4,12 @@
  * Progress snapshots arrive several times a second per transfer; the window gets the whole list
  * at most `intervalMs` apart (4 Hz by default), which is plenty for a progress bar.
  */
-import type { WebContents } from 'electron';
 import { DocksideError } from '../../shared/errors.js';
 import type { LogEntry, RequestChannel, TransferView } from '../../shared/ipc-contract.js';
 import { isUnfinished, type TransferProgress, type TransferRecord } from '../../shared/transfer-model.js';
 import type { EngineEvents, TransferManager, UploadJournal } from '../engine/index.js';
-import { handle, send, type HandleOptions, type RequestHandler } from './ipc-main.js';
+import type { RequestHandler } from './dispatch.js';
+import { validatingSink, type EventSink } from './event-sink.js';
 import { queryLog, toLogEntry } from '../support/log-query.js';
 import { toTransferView } from './transfer-view.js';
 
@@ -26,8 +26,8 @@ export interface TransferBridgeOptions {
    * backend when signed in). Lives in the composition root; returns the records, not started.
    */
   readonly addPaths: (paths: readonly string[]) => Promise<TransferRecord[]>;
-  /** The windows to tell about changes (usually the one main window). */
-  readonly targets: () => readonly WebContents[];
+  /** Where the events go (the window in the app, the browser in the harness). */
+  readonly emit: EventSink;
   /** Least time between two `transfers:changed` events (default 250 ms). */
   readonly intervalMs?: number;
   /** Validate outgoing events against the contract (development and tests). */
@@ -48,8 +48,11 @@ export class TransferBridge {
   private lastSentAt = Number.NEGATIVE_INFINITY;
   private stopped = false;
 
+  private readonly emit: EventSink;
+
   constructor(private readonly options: TransferBridgeOptions) {
     this.intervalMs = options.intervalMs ?? 250;
+    this.emit = options.validateEvents ? validatingSink(options.emit) : options.emit;
     const { engine } = options;
     this.unsubscribe.push(
       engine.on('progress', (progress) => {
@@ -124,15 +127,6 @@ export class TransferBridge {
     };
   }
 
-  /** Registers every handler with the IPC layer; returns a function that removes them. */
-  register(options: HandleOptions): () => void {
-    const handlers = this.handlers();
-    const offs = (Object.keys(handlers) as TransferChannel[]).map((channel) => handle(channel, handlers[channel] as RequestHandler<typeof channel>, options));
-    return () => {
-      for (const off of offs) off();
-    };
-  }
-
   /** Sends the list now (used when a window finishes loading). */
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
@@ -159,9 +153,7 @@ export class TransferBridge {
   }
 
   private broadcast<C extends 'transfers:changed' | 'log:appended'>(channel: C, payload: C extends 'transfers:changed' ? TransferView[] : LogEntry): void {
-    for (const contents of this.options.targets()) {
-      send(contents, channel, payload as never, this.options.validateEvents ?? false);
-    }
+    this.emit(channel, payload as never);
   }
 }
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { transferViewSchema } from '../../../src/shared/ipc-contract.js';
 import type { TransferProgress, TransferRecord } from '../../../src/shared/transfer-model.js';
-import { baseName, toTransferView } from '../../../src/main/app/transfer-view.js';
-import { GiB, record } from './fixtures.js';
+import { baseName, toTransferView } from '../../../src/main/desktop/transfer-view.js';
+import { GiB, record } from '../app/fixtures.js';
 
 function progress(overrides: Partial<TransferProgress> = {}): TransferProgress {
   return {

@@ -1,0 +1,40 @@
+/**
+ * The CLI's network: the environment's proxy (HTTPS_PROXY, HTTP_PROXY, NO_PROXY) and extra CAs
+ * from DOCKSIDE_CA_CERTS (PEM files, separated like PATH), or what the caller gives (a policy).
+ */
+import { delimiter } from 'node:path';
+import { buildNetwork, type Network, type ProxySetting } from '../net/index.js';
+
+export interface NetworkFromSettings {
+  /** A configured proxy (policy, settings); absent, null or 'system': the environment's. */
+  readonly proxy?: ProxySetting | 'system' | null;
+  /** PEM file paths and/or inline PEM; absent: DOCKSIDE_CA_CERTS. */
+  readonly caCertificates?: readonly string[];
+  /** Also trust the OS store where Node can read it (22.15+); DOCKSIDE_SYSTEM_CA=1 otherwise. */
+  readonly systemCa?: boolean;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** Builds the network from settings, falling back to the environment for what they leave out. */
+export function networkFromSettings(settings: NetworkFromSettings = {}): Network {
+  const env = settings.env ?? process.env;
+  const caCertificates = settings.caCertificates ?? (env.DOCKSIDE_CA_CERTS ?? '').split(delimiter).map((s) => s.trim()).filter(Boolean);
+  return buildNetwork({
+    proxy: settings.proxy ?? null,
+    caCertificates,
+    systemCa: settings.systemCa ?? env.DOCKSIDE_SYSTEM_CA === '1',
+    env,
+  });
+}
+
+let shared: Network | undefined;
+
+/** The process's network from the environment, built once (commands that talk to the backend). */
+export function cliNetwork(): Network {
+  return (shared ??= networkFromSettings());
+}
+
+/** What a BackendClient needs to go through the proxy: `{ fetch }`, or nothing without a proxy or CA. */
+export function backendFetch(network: Network = cliNetwork()): { fetch?: typeof fetch } {
+  return network.fetch ? { fetch: network.fetch } : {};
+}

@@ -1,0 +1,222 @@
+/**
+ * The desktop app's composition root, without Electron: the journal, the engine with stores
+ * built by the shared factory (every backend transfer signs with credentials vended for it), the
+ * sign-in, settings, history and diagnostics, and every request handler of the IPC contract over
+ * them. The Electron glue (src/main/app) and the browser harness (src/harness) each add what only
+ * they can do (an OS file picker, a save dialog) and carry the messages.
+ */
+import { DocksideError } from '../../shared/errors.js';
+import type { TransferRecord } from '../../shared/transfer-model.js';
+import {
+  awsDefaultCredentials,
+  BackendClient,
+  backendTargetFor,
+  journalPath,
+  NodeFileSource,
+  objectStoreFactory,
+  TransferManager,
+} from '../engine/index.js';
+import { SqliteJournal } from '../journal/index.js';
+import { buildNetwork, type Network } from '../net/index.js';
+import { changeSettings, loadSettings, settingValues, toContractSettings, type LoadedSettings, type PolicyEnvironment, type UserSettingsStore } from '../settings/index.js';
+import { exportDiagnostics } from '../support/diagnostics.js';
+import { applyLogRetention } from '../support/log-retention.js';
+import { AuthBridge, checkBackendUrl, type SignInStore } from './auth-bridge.js';
+import type { HandlerMap } from './dispatch.js';
+import type { EventSink } from './event-sink.js';
+import { expandPaths } from './expand-paths.js';
+import { loadHistory } from './history.js';
+import { TransferBridge } from './transfer-bridge.js';
+
+export interface DesktopServicesOptions {
+  /** The data folder (journal, settings). */
+  readonly home: string;
+  readonly signIns: SignInStore;
+  /** The user's own settings (electron-store in the app, a JSON file in the harness). */
+  readonly settingsStore: UserSettingsStore;
+  /** Where machine-wide policy is read (tests point it at fixtures). */
+  readonly policyEnvironment?: Partial<PolicyEnvironment>;
+  readonly emit: EventSink;
+  /** The OS file picker (Electron's dialog; the harness's pick folder). */
+  readonly pickFiles: () => Promise<string[]>;
+  /** Where to save a diagnostics bundle (a save dialog); null when the user cancelled. */
+  readonly chooseDiagnosticsFile: (suggestedName: string) => Promise<string | null>;
+  readonly appVersion: string;
+  /** Development and tests: validate every response and event against the contract. */
+  readonly validate: boolean;
+  /** Stall timeout of part uploads (tests shorten it). */
+  readonly stallTimeoutMs?: number;
+  readonly log: (message: string, error?: unknown) => void;
+}
+
+export interface DesktopServices {
+  readonly journal: SqliteJournal;
+  readonly manager: TransferManager;
+  readonly transfers: TransferBridge;
+  readonly auth: AuthBridge;
+  /** Every request channel of the contract. */
+  readonly handlers: HandlerMap;
+  readonly addPaths: (paths: readonly string[]) => Promise<TransferRecord[]>;
+  /** Why uploads are refused (a malformed policy or settings file), or null. */
+  readonly policyError: () => unknown;
+  /** Stops the events, pauses every transfer (resumable) and closes the journal. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the journal and the engine. A malformed machine-wide policy fails closed: the services
+ * open (the log and history stay readable) but nothing uploads or resumes, and every such request
+ * answers with the policy's error, which names the file or key to fix.
+ */
+export async function openDesktopServices(options: DesktopServicesOptions): Promise<DesktopServices> {
+  const journal = new SqliteJournal(journalPath(options.home));
+  let settings: LoadedSettings | null = null;
+  let policyError: unknown = null;
+  try {
+    settings = await loadSettings(options.settingsStore, options.policyEnvironment);
+  } catch (error) {
+    policyError = error;
+    options.log('Settings or policy cannot be used; uploads are refused until it is fixed', error);
+  }
+  const current = async (): Promise<LoadedSettings> => {
+    // Read afresh each time: IT may change the policy while the app runs.
+    const loaded = await loadSettings(options.settingsStore, options.policyEnvironment);
+    settings = loaded;
+    policyError = null;
+    return loaded;
+  };
+  const usable = async (): Promise<LoadedSettings> => {
+    try {
+      return await current();
+    } catch (error) {
+      policyError = error;
+      throw error;
+    }
+  };
+  const initial = settingValues((settings ?? (await fallbackSettings(options.settingsStore))).effective);
+  applyLogRetention(journal, initial.logRetentionDays);
+  // Proxy and extra CAs from policy or settings (the environment's proxy otherwise), for S3 and the backend alike.
+  const network: Network = buildNetwork({ proxy: initial.proxy, caCertificates: initial.caCertificates });
+  const viaNetwork = network.fetch ? { fetch: network.fetch } : {};
+  const backendToken = (url: string) => {
+    const signIn = options.signIns.get();
+    if (!signIn || signIn.backendUrl !== url) {
+      throw new DocksideError('BACKEND_AUTH', `Dockside is not signed in to ${url}. Sign in again in Settings; the transfer then carries on where it stopped.`);
+    }
+    return signIn.token;
+  };
+  const manager = new TransferManager({
+    journal,
+    files: new NodeFileSource(),
+    storeFor: objectStoreFactory({
+      concurrency: initial.concurrency,
+      standaloneCredentials: awsDefaultCredentials,
+      backendToken,
+      network,
+      ...(options.stallTimeoutMs !== undefined ? { stallTimeoutMs: options.stallTimeoutMs } : {}),
+    }),
+    concurrency: initial.concurrency,
+    maxActiveTransfers: initial.maxActiveTransfers,
+    bandwidthLimit: initial.bandwidthLimit,
+  });
+
+  const client = (): BackendClient | null => {
+    const signIn = options.signIns.get();
+    return signIn ? new BackendClient({ url: signIn.backendUrl, token: () => backendToken(signIn.backendUrl), ...viaNetwork }) : null;
+  };
+
+  const files = new NodeFileSource();
+  const addPaths = async (paths: readonly string[]): Promise<TransferRecord[]> => {
+    await usable();
+    const backend = client();
+    if (!backend) throw new DocksideError('BACKEND_AUTH', 'Sign in first (Settings): uploads go through your firm\'s Dockside backend.');
+    const records: TransferRecord[] = [];
+    for (const filePath of await expandPaths(paths)) {
+      const { size } = await files.identify(filePath);
+      const target = await backendTargetFor({ client: backend, filePath, size, transfers: manager.list() });
+      records.push(await manager.add({ filePath, target }));
+    }
+    return records;
+  };
+
+  const transfers = new TransferBridge({ engine: manager, journal, addPaths, emit: options.emit, validateEvents: options.validate });
+  const auth = new AuthBridge({
+    store: options.signIns,
+    emit: options.emit,
+    verify: async ({ backendUrl, token }) => {
+      // One cheap authenticated call: a bad token or a wrong address fails here, before saving.
+      await new BackendClient({ url: checkBackendUrl(backendUrl), token, ...viaNetwork }).listUploads({ limit: 1 });
+      return { user: null };
+    },
+  });
+
+  const applyEngineSettings = (loaded: LoadedSettings) => {
+    const values = settingValues(loaded.effective);
+    manager.setConcurrency(values.concurrency);
+    manager.setMaxActiveTransfers(values.maxActiveTransfers);
+    manager.setBandwidthLimit(values.bandwidthLimit);
+  };
+  const transferHandlers = transfers.handlers();
+
+  const handlers: HandlerMap = {
+    ...transferHandlers,
+    // Starting or resuming uploads checks the policy first (fail closed).
+    'transfers:resume': async (request) => (await usable(), transferHandlers['transfers:resume'](request)),
+    'transfers:retry': async (request) => (await usable(), transferHandlers['transfers:retry'](request)),
+    'transfers:resumeAll': async (request) => (await usable(), transferHandlers['transfers:resumeAll'](request)),
+    ...auth.handlers(),
+    'history:list': () => loadHistory(client(), manager.list()),
+    'diagnostics:export': async () => {
+      const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
+      const outFile = await options.chooseDiagnosticsFile(`dockside-diagnostics-${stamp}.zip`);
+      if (outFile === null) return null;
+      const signIn = options.signIns.get();
+      const result = await exportDiagnostics({
+        journal,
+        home: options.home,
+        settings: settings?.effective ?? { error: describe(policyError) },
+        appVersion: options.appVersion,
+        outFile,
+        ...(signIn ? { secrets: [signIn.token] } : {}),
+      });
+      return { path: result.path };
+    },
+    'settings:get': async () => toContractSettings((await usable()).effective),
+    'settings:set': async (patch) => {
+      const next = await changeSettings(options.settingsStore, (await usable()).policy, patch);
+      settings = next;
+      applyEngineSettings(next);
+      return toContractSettings(next.effective);
+    },
+    'dialog:pickFiles': () => options.pickFiles(),
+  };
+
+  return {
+    journal,
+    manager,
+    policyError: () => policyError,
+    transfers,
+    auth,
+    handlers,
+    addPaths,
+    close: async () => {
+      transfers.stop();
+      try {
+        await manager.close();
+      } finally {
+        journal.close();
+        await network.close();
+      }
+    },
+  };
+}
+
+/** Defaults (and no policy) for sizing the engine while the policy is unusable: nothing uploads anyway. */
+async function fallbackSettings(store: UserSettingsStore): Promise<LoadedSettings> {
+  const { NO_POLICY, resolveSettings } = await import('../settings/index.js');
+  return { policy: NO_POLICY, user: {}, effective: resolveSettings(NO_POLICY, {}, store.location), userLocation: store.location };
+}
+
+function describe(error: unknown): string {
+  return error instanceof DocksideError ? error.message : 'unknown';
+}

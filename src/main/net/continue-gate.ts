@@ -1,0 +1,80 @@
+/**
+ * Makes an http.Agent honour `Expect: 100-continue`: the request's body is held back until the
+ * server answers "100 Continue" (or a time passes), and dropped if the server answers with a
+ * final status first.
+ *
+ * Why: the AWS SDK's NodeHttpHandler waits for "100 Continue" itself only with agents it builds;
+ * handed an agent of ours (needed for a proxy or extra CAs) it writes the body at once
+ * (smithy-typescript #1757). S3 refuses a part early (ExpiredToken, AccessDenied) and closes the
+ * connection; with the body already streaming, that error surfaces as a reset connection instead
+ * of the error S3 sent, and the engine could not refresh credentials on it. Holding the body back
+ * here restores the SDK's own behaviour for our agents.
+ */
+import type http from 'node:http';
+
+/** How long to wait for "100 Continue" before sending anyway (the SDK waits at least 6 s too). */
+export const CONTINUE_WAIT_MS = 6_000;
+
+type Write = http.ClientRequest['write'];
+type End = http.ClientRequest['end'];
+
+/** Wraps `agent.addRequest` so that every request through `agent` honours 100-continue. */
+export function honourExpectContinue<A extends http.Agent>(agent: A, waitMs = CONTINUE_WAIT_MS): A {
+  const target = agent as unknown as { addRequest(req: http.ClientRequest, options: unknown): void };
+  const addRequest = target.addRequest.bind(agent);
+  target.addRequest = (req, options) => {
+    gate(req, waitMs);
+    addRequest(req, options);
+  };
+  return agent;
+}
+
+function gate(req: http.ClientRequest, waitMs: number): void {
+  const expect = req.getHeader('expect');
+  if (typeof expect !== 'string' || expect.toLowerCase() !== '100-continue') return;
+  let state: 'waiting' | 'open' | 'closed' = 'waiting';
+  const queued: (() => void)[] = [];
+  const own = req as unknown as { write: Write; end: End };
+  const write = own.write;
+  const end = own.end;
+  own.write = ((...args: Parameters<Write>) => {
+    if (state === 'open') return write.apply(req, args);
+    if (state === 'waiting') queued.push(() => void write.apply(req, args));
+    // false: a pipe pauses until 'drain', so at most one chunk waits here.
+    return false;
+  }) as Write;
+  own.end = ((...args: Parameters<End>) => {
+    if (state === 'open') return end.apply(req, args);
+    if (state === 'waiting') queued.push(() => void end.apply(req, args));
+    return req;
+  }) as End;
+
+  const restore = () => {
+    clearTimeout(timer);
+    own.write = write;
+    own.end = end;
+  };
+  const open = () => {
+    if (state !== 'waiting') return;
+    state = 'open';
+    restore();
+    for (const send of queued.splice(0)) send();
+    req.emit('drain');
+  };
+  const timer = setTimeout(open, waitMs);
+  timer.unref();
+  req.once('continue', open);
+  req.once('response', (res: http.IncomingMessage) => {
+    if (state !== 'waiting' || res.statusCode === 100) return;
+    // The server answered before taking the body: never send it, and do not reuse the
+    // connection, since the request was never finished on it.
+    state = 'closed';
+    queued.length = 0;
+    restore();
+    req.shouldKeepAlive = false;
+  });
+  req.once('close', () => {
+    if (state === 'waiting') state = 'closed';
+    restore();
+  });
+}
