@@ -3,6 +3,7 @@
 // modules); main is bundled too so the packaged app carries no TypeScript and no dev tooling.
 // `electron` stays external (Electron provides it), and so does better-sqlite3 (a native module
 // electron-builder rebuilds for Electron and unpacks from the asar).
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { build } from 'esbuild';
 import { resolve } from 'node:path';
 
@@ -14,6 +15,9 @@ export async function buildMain(outDir = resolve(root, 'dist', 'main')): Promise
     build({ ...common, entryPoints: ['src/main/app/main.ts'], outfile: resolve(outDir, 'main.cjs'), external: ['electron', 'better-sqlite3'] }),
     build({ ...common, entryPoints: ['src/main/app/preload.ts'], outfile: resolve(outDir, 'preload.cjs'), external: ['electron'] }),
   ]);
+  // The tray icons main.ts loads from beside itself.
+  mkdirSync(outDir, { recursive: true });
+  for (const icon of ['tray.png', 'trayTemplate.png']) copyFileSync(resolve(root, 'build', 'icons', icon), resolve(outDir, icon));
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {

@@ -100,6 +100,22 @@ function chunk(type: string, data: Buffer): Buffer {
   return Buffer.concat([length, typeAndData, crc]);
 }
 
+/**
+ * The tray icons (32 px, shown at 16 pt on high-density screens): the app icon for Windows and
+ * Linux, and for macOS a template image (black plus alpha; the menu bar tints it for light and dark).
+ */
+export function trayIcons(): Record<'tray.png' | 'trayTemplate.png', Buffer> {
+  const size = 32;
+  const colour = drawIcon(size);
+  const template = Buffer.from(colour);
+  for (let i = 0; i < template.length; i += 4) {
+    template[i] = 0;
+    template[i + 1] = 0;
+    template[i + 2] = 0;
+  }
+  return { 'tray.png': encodePng(size, size, colour), 'trayTemplate.png': encodePng(size, size, template) };
+}
+
 const isEntry = process.argv[1] !== undefined && /make-icons\.(ts|js)$/.test(process.argv[1]);
 if (isEntry) {
   const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'build', 'icons');
@@ -108,5 +124,9 @@ if (isEntry) {
     const file = join(out, `${size}x${size}.png`);
     writeFileSync(file, encodePng(size, size, drawIcon(size)));
     process.stdout.write(`${file}\n`);
+  }
+  for (const [name, image] of Object.entries(trayIcons())) {
+    writeFileSync(join(out, name), image);
+    process.stdout.write(`${join(out, name)}\n`);
   }
 }

@@ -5,7 +5,9 @@
  * so the journal is consistent). The real entry point (main.ts, still to write) passes
  * `electron`'s modules and the engine built by the composition root; tests pass fakes.
  */
-import type { App, BrowserWindow, BrowserWindowConstructorOptions, PowerMonitor, PowerSaveBlocker, Session, Shell, WebContents } from 'electron';
+import type { App, BrowserWindow, BrowserWindowConstructorOptions, Dialog, Menu, NativeImage, Net, PowerMonitor, PowerSaveBlocker, Session, Shell, Tray, WebContents } from 'electron';
+import type { UploadView } from '../../shared/backend-api.js';
+import type { TransferView } from '../../shared/ipc-contract.js';
 import { DocksideError } from '../../shared/errors.js';
 import type { TransferRecord } from '../../shared/transfer-model.js';
 import type { UploadJournal } from '../engine/index.js';
@@ -17,11 +19,18 @@ import { handleAll, windowsSink, type HandleOptions } from './ipc-main.js';
 import { filesFromArgv, parseHandoff } from './launch.js';
 import { resumeUnfinished } from '../desktop/resume-on-launch.js';
 import { PowerCoordinator } from './power.js';
+import { Notifier, type NotifierOptions } from './notifications.js';
+import { TrayController } from './tray.js';
 import { denyAllPermissions, guardWebContents, installContentSecurityPolicy, mainWindowOptions } from './window.js';
 
 /** The parts of `electron` the shell uses (the real modules satisfy it). */
 export interface ElectronModules {
   readonly app: Pick<App, 'requestSingleInstanceLock' | 'quit' | 'whenReady' | 'on' | 'isPackaged'>;
+  readonly Tray: new (image: string | NativeImage) => Pick<Tray, 'setToolTip' | 'setContextMenu' | 'setTitle' | 'on' | 'destroy'>;
+  readonly Menu: Pick<typeof Menu, 'buildFromTemplate'>;
+  readonly Notification: NotifierOptions['Notification'];
+  readonly dialog: Pick<Dialog, 'showMessageBox'>;
+  readonly net: Pick<Net, 'isOnline'>;
   readonly BrowserWindow: new (options: BrowserWindowConstructorOptions) => Pick<
     BrowserWindow,
     'webContents' | 'loadFile' | 'loadURL' | 'once' | 'on' | 'show' | 'focus' | 'isMinimized' | 'restore' | 'isDestroyed'
@@ -41,6 +50,12 @@ export interface AppEngine {
   readonly handlers: Partial<HandlerMap>;
   /** Sends the transfer list to the window now (it finished loading). */
   flush(): void;
+  /** The transfers as the window shows them (for the tray). */
+  views(): readonly TransferView[];
+  /** Whether the user (or IT) wants OS notifications, at the moment. */
+  notificationsEnabled(): boolean;
+  /** Calls `listener` when the backend settles an upload of this run (available or failed). */
+  onUploadSettled(listener: (record: TransferRecord, upload: UploadView) => void): () => void;
   /** Stops the events, pauses everything (resumable) and closes the journal. */
   close(): Promise<void>;
 }
@@ -56,6 +71,10 @@ export interface AppShellOptions {
   readonly platform: NodeJS.Platform;
   /** Development: validate IPC responses and events against the contract. */
   readonly development: boolean;
+  /** The tray icon's image file. */
+  readonly trayIcon: string;
+  /** How often to ask the OS whether the network is up (default 5 s). */
+  readonly onlinePollMs?: number;
   /** Builds the engine and services; `emit` carries their events to the window. */
   readonly openEngine: (emit: EventSink) => Promise<AppEngine>;
   readonly log: (message: string, error?: unknown) => void;
@@ -65,6 +84,7 @@ export interface RunningApp {
   readonly window: () => Pick<BrowserWindow, 'webContents' | 'isDestroyed'> | null;
   readonly engine: AppEngine;
   readonly power: PowerCoordinator;
+  readonly tray: TrayController;
   /** Resolves when the shutdown (engine paused and closed) has finished. */
   readonly closed: Promise<void>;
 }
@@ -105,12 +125,24 @@ export async function startApp(electron: ElectronModules, options: AppShellOptio
       }
     });
   };
-  app.on('second-instance', (_event, _argv, _cwd, additionalData) => {
-    if (window && !window.isDestroyed()) {
-      if (window.isMinimized()) window.restore();
-      window.focus();
+  const showWindow = () => {
+    if (!window || window.isDestroyed()) {
+      // Closed to the tray: open it again (only once the app is ready and the engine is open).
+      if (engineReady) window = openWindow();
+      return;
     }
+    if (window.isMinimized()) window.restore();
+    window.show();
+    window.focus();
+  };
+  app.on('second-instance', (_event, _argv, _cwd, additionalData) => {
+    showWindow();
     addFiles(parseHandoff(additionalData));
+  });
+  // macOS: files dropped on the Dock icon or opened with Dockside (may come before 'ready').
+  app.on('open-file', (event, path) => {
+    event.preventDefault();
+    addFiles([path]);
   });
 
   await app.whenReady();
@@ -129,26 +161,92 @@ export async function startApp(electron: ElectronModules, options: AppShellOptio
   const unregister = handleAll(opened.handlers, handleOptions);
   const power = new PowerCoordinator({ engine: opened.engine, blocker: electron.powerSaveBlocker, monitor: electron.powerMonitor, onLog: (m) => options.log(m) });
 
-  window = createWindow(electron, options);
-  window.webContents.on('did-finish-load', () => opened.flush());
+  const openWindow = () => {
+    const created = createWindow(electron, options);
+    created.webContents.on('did-finish-load', () => opened.flush());
+    return created;
+  };
+  window = openWindow();
+  app.on('activate', showWindow);
+
+  const tray = new TrayController({
+    Tray: electron.Tray,
+    Menu: electron.Menu,
+    icon: options.trayIcon,
+    platform: options.platform,
+    views: () => opened.views(),
+    subscribe: (onChange) => {
+      const offs = [opened.engine.on('progress', onChange), opened.engine.on('state', onChange)];
+      return () => offs.forEach((off) => off());
+    },
+    actions: {
+      show: showWindow,
+      pauseAll: () => void opened.engine.pauseAll().catch((error: unknown) => options.log('Pause all failed', error)),
+      resumeAll: () => {
+        for (const record of opened.engine.list()) if (record.state === 'paused' || record.state === 'queued') startQuietly(opened.engine, record.id, options.log);
+      },
+      quit: () => app.quit(),
+    },
+  });
+  const notifier = new Notifier({ Notification: electron.Notification, enabled: () => opened.notificationsEnabled(), engine: opened.engine, onClick: showWindow });
+  const offSettled = opened.onUploadSettled((record, upload) => notifier.settled(record, upload));
+  // Network gone: pause cleanly (the parts in flight would only fail); back: resume what was moving.
+  let online = electron.net.isOnline();
+  const onlineTimer = setInterval(() => {
+    const now = electron.net.isOnline();
+    if (now !== online) power.setOnline(now);
+    online = now;
+  }, options.onlinePollMs ?? 5000);
+  let systemShutdown = false;
+  electron.powerMonitor.on('shutdown', () => (systemShutdown = true));
 
   resumeUnfinished(opened.engine, opened.journal, options.log);
   addFiles(pendingFiles.splice(0));
 
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
-  let shutdown: 'no' | 'running' | 'done' = 'no';
+  let shutdown: 'no' | 'asking' | 'running' | 'done' = 'no';
+  let quitConfirmed = false;
   app.on('before-quit', (event) => {
     if (shutdown === 'done') return;
     // Hold the quit until the engine has paused: parts in flight end, the journal is consistent.
     event.preventDefault();
-    if (shutdown === 'running') return;
+    if (shutdown === 'running' || shutdown === 'asking') return;
+    const uploading = opened.engine.list().filter((r) => r.state === 'running' || r.state === 'queued' || r.state === 'completing').length;
+    if (uploading > 0 && !quitConfirmed && !systemShutdown) {
+      // Ask first; the OS shutting down does not wait for an answer (and the uploads resume next time anyway).
+      shutdown = 'asking';
+      void electron.dialog
+        .showMessageBox({
+          type: 'question',
+          buttons: ['Pause uploads and quit', 'Keep uploading'],
+          defaultId: 1,
+          cancelId: 1,
+          message: uploading === 1 ? 'An upload is still running.' : `${uploading} uploads are still running.`,
+          detail: 'If you quit, they pause and carry on where they stopped the next time Dockside starts.',
+        })
+        .then(({ response }) => {
+          shutdown = 'no';
+          if (response === 0) {
+            quitConfirmed = true;
+            app.quit();
+          }
+        })
+        .catch((error: unknown) => {
+          shutdown = 'no';
+          options.log('Asking before quitting failed', error);
+        });
+      return;
+    }
     shutdown = 'running';
     void (async () => {
       // Each step on its own: a failure in one must not keep the engine from pausing.
       const steps: Array<[string, () => unknown]> = [
         ['IPC', unregister],
         ['power', () => power.dispose()],
+        ['the network watch', () => clearInterval(onlineTimer)],
+        ['notifications', () => (offSettled(), notifier.dispose())],
+        ['the tray', () => tray.dispose()],
         ['adding files', () => adding],
         ['the engine', () => opened.close()],
       ];
@@ -168,11 +266,11 @@ export async function startApp(electron: ElectronModules, options: AppShellOptio
     })();
   });
   app.on('window-all-closed', () => {
-    // macOS apps stay in the dock with their windows closed; uploads carry on (tray still to come).
-    if (options.platform !== 'darwin') app.quit();
+    // Closing the window does not stop the uploads: Dockside stays in the tray (and on macOS in
+    // the Dock) until Quit, which asks first while anything is uploading.
   });
 
-  return { window: () => window, engine: opened, power, closed };
+  return { window: () => window, engine: opened, power, tray, closed };
 }
 
 function createWindow(electron: ElectronModules, options: AppShellOptions) {

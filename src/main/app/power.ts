@@ -60,12 +60,25 @@ export class PowerCoordinator {
     this.release();
   }
 
-  private suspend(why: 'suspend' | 'shutdown'): void {
+  /**
+   * The network went away or came back (the shell polls `net.isOnline()`): pause what is moving
+   * rather than let every part fail and back off, and resume exactly that when it returns.
+   */
+  setOnline(online: boolean): void {
+    if (online) {
+      this.options.onLog?.('Network back: resuming.');
+      this.resume();
+    } else {
+      this.suspend('offline');
+    }
+  }
+
+  private suspend(why: 'suspend' | 'shutdown' | 'offline'): void {
     // A second suspend before a resume must not forget the first list.
     const moving = [...this.busy];
     if (moving.length === 0) return;
     this.suspended = [...new Set([...this.suspended, ...moving])];
-    this.options.onLog?.(`System ${why}: pausing ${moving.length} transfer(s).`);
+    this.options.onLog?.(`${why === 'offline' ? 'Network gone' : `System ${why}`}: pausing ${moving.length} transfer(s).`);
     // 'shutdown' reason: the log says Dockside stopped it, so it resumes on the next launch too.
     this.options.engine.pauseAll('shutdown').catch((error: unknown) => this.options.onLog?.(`Pausing on ${why} failed: ${String(error)}`));
   }
@@ -79,7 +92,7 @@ export class PowerCoordinator {
       } catch (error) {
         // Finished, cancelled or taken by another process meanwhile: nothing to resume here.
         if (!(error instanceof DocksideError)) throw error;
-        this.options.onLog?.(`Not resuming ${id} after wake: ${error.message}`);
+        this.options.onLog?.(`Not resuming ${id}: ${error.message}`);
       }
     }
   }

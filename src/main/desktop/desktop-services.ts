@@ -18,7 +18,7 @@ import {
 } from '../engine/index.js';
 import { SqliteJournal } from '../journal/index.js';
 import { buildNetwork, type Network } from '../net/index.js';
-import { changeSettings, loadSettings, settingValues, toContractSettings, type LoadedSettings, type PolicyEnvironment, type UserSettingsStore } from '../settings/index.js';
+import { changeSettings, loadSettings, settingValues, toContractSettings, type LoadedSettings, type PolicyEnvironment, type SettingValues, type UserSettingsStore } from '../settings/index.js';
 import { exportDiagnostics } from '../support/diagnostics.js';
 import { applyLogRetention } from '../support/log-retention.js';
 import { AuthBridge, checkBackendUrl, type SignInStore } from './auth-bridge.js';
@@ -26,7 +26,9 @@ import type { HandlerMap } from './dispatch.js';
 import type { EventSink } from './event-sink.js';
 import { expandPaths } from './expand-paths.js';
 import { loadHistory } from './history.js';
+import { AvailabilityWatcher } from './availability-watcher.js';
 import { TransferBridge } from './transfer-bridge.js';
+import type { UploadView } from '../../shared/backend-api.js';
 
 export interface DesktopServicesOptions {
   /** The data folder (journal, settings). */
@@ -42,6 +44,8 @@ export interface DesktopServicesOptions {
   /** Where to save a diagnostics bundle (a save dialog); null when the user cancelled. */
   readonly chooseDiagnosticsFile: (suggestedName: string) => Promise<string | null>;
   readonly appVersion: string;
+  /** Called with the effective values once opened and after every change (start at login, say). */
+  readonly onSettingsChanged?: (values: SettingValues) => void;
   /** Development and tests: validate every response and event against the contract. */
   readonly validate: boolean;
   /** Stall timeout of part uploads (tests shorten it). */
@@ -59,6 +63,10 @@ export interface DesktopServices {
   readonly addPaths: (paths: readonly string[]) => Promise<TransferRecord[]>;
   /** Why uploads are refused (a malformed policy or settings file), or null. */
   readonly policyError: () => unknown;
+  /** The effective setting values last loaded (defaults while the policy is unusable). */
+  readonly currentSettings: () => SettingValues;
+  /** Calls `listener` when the backend settles an upload completed in this run. */
+  readonly onUploadSettled: (listener: (record: TransferRecord, upload: UploadView) => void) => () => void;
   /** Stops the events, pauses every transfer (resumable) and closes the journal. */
   close(): Promise<void>;
 }
@@ -93,7 +101,8 @@ export async function openDesktopServices(options: DesktopServicesOptions): Prom
       throw error;
     }
   };
-  const initial = settingValues((settings ?? (await fallbackSettings(options.settingsStore))).effective);
+  const fallback = await fallbackSettings(options.settingsStore);
+  const initial = settingValues((settings ?? fallback).effective);
   applyLogRetention(journal, initial.logRetentionDays);
   // Proxy and extra CAs from policy or settings (the environment's proxy otherwise), for S3 and the backend alike.
   const network: Network = buildNetwork({ proxy: initial.proxy, caCertificates: initial.caCertificates });
@@ -155,7 +164,17 @@ export async function openDesktopServices(options: DesktopServicesOptions): Prom
     manager.setConcurrency(values.concurrency);
     manager.setMaxActiveTransfers(values.maxActiveTransfers);
     manager.setBandwidthLimit(values.bandwidthLimit);
+    options.onSettingsChanged?.(values);
   };
+  options.onSettingsChanged?.(initial);
+  const settledListeners = new Set<(record: TransferRecord, upload: UploadView) => void>();
+  const watcher = new AvailabilityWatcher({
+    client,
+    engine: manager,
+    onSettled: (record, upload) => {
+      for (const listener of settledListeners) listener(record, upload);
+    },
+  });
   const transferHandlers = transfers.handlers();
 
   const handlers: HandlerMap = {
@@ -195,12 +214,18 @@ export async function openDesktopServices(options: DesktopServicesOptions): Prom
     journal,
     manager,
     policyError: () => policyError,
+    currentSettings: () => settingValues((settings ?? fallback).effective),
+    onUploadSettled: (listener) => {
+      settledListeners.add(listener);
+      return () => settledListeners.delete(listener);
+    },
     transfers,
     auth,
     handlers,
     addPaths,
     close: async () => {
       transfers.stop();
+      watcher.dispose();
       try {
         await manager.close();
       } finally {

@@ -28,7 +28,7 @@ class Emitter {
 const PAGE_FILE = '/opt/Dockside/resources/app/renderer/index.html';
 const PAGE = `file://${PAGE_FILE}`;
 
-function setup(options: { lock?: boolean; argv?: string[]; records?: Array<[string, TransferState]>; pauses?: Record<string, string>; dev?: boolean } = {}) {
+function setup(options: { lock?: boolean; argv?: string[]; records?: Array<[string, TransferState]>; pauses?: Record<string, string>; dev?: boolean; quitAnswer?: number } = {}) {
   handlers.clear();
   const app = Object.assign(new Emitter(), {
     isPackaged: true,
@@ -77,8 +77,31 @@ function setup(options: { lock?: boolean; argv?: string[]; records?: Array<[stri
   // The real transfer handlers over the fake engine, as desktop-services wires them.
   const openEngine = vi.fn(async (emit: EventSink) => {
     const bridge = new TransferBridge({ engine: engine as never, journal, addPaths, emit, validateEvents: true });
-    return { engine: engine as never, journal, addPaths, handlers: bridge.handlers(), flush: () => bridge.flush(), close };
+    return {
+      engine: engine as never,
+      journal,
+      addPaths,
+      handlers: bridge.handlers(),
+      flush: () => bridge.flush(),
+      views: () => bridge.views(),
+      notificationsEnabled: () => true,
+      onUploadSettled: vi.fn(() => () => undefined),
+      close,
+    };
   });
+  const trays: FakeTray[] = [];
+  class FakeTray {
+    setToolTip = vi.fn();
+    setContextMenu = vi.fn();
+    setTitle = vi.fn();
+    on = vi.fn();
+    destroy = vi.fn();
+    constructor(readonly image: string) {
+      trays.push(this);
+    }
+  }
+  const dialog = { showMessageBox: vi.fn(async (_options: unknown) => ({ response: options.quitAnswer ?? 0, checkboxChecked: false })) };
+  const net = { isOnline: vi.fn(() => true) };
   const electron = {
     app,
     BrowserWindow: FakeWindow,
@@ -86,6 +109,11 @@ function setup(options: { lock?: boolean; argv?: string[]; records?: Array<[stri
     shell: { openExternal: vi.fn(async () => undefined) },
     powerMonitor: new Emitter(),
     powerSaveBlocker: { start: vi.fn(() => 1), stop: vi.fn(), isStarted: () => true },
+    Tray: FakeTray,
+    Menu: { buildFromTemplate: vi.fn((template: unknown[]) => ({ template })) },
+    Notification: Object.assign(class { show = vi.fn(); on = vi.fn(); }, { isSupported: () => true }),
+    dialog,
+    net,
   };
   const log = vi.fn();
   const run = () =>
@@ -97,10 +125,12 @@ function setup(options: { lock?: boolean; argv?: string[]; records?: Array<[stri
       cwd: '/home/ann',
       platform: 'linux',
       development: true,
+      trayIcon: '/opt/Dockside/resources/app/dist/main/tray.png',
+      onlinePollMs: 10,
       openEngine,
       log,
     });
-  return { app, windows, session, engine, journal, addPaths, close, openEngine, electron, run, log };
+  return { app, windows, session, engine, journal, addPaths, close, openEngine, electron, run, log, trays, dialog, net };
 }
 
 const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
@@ -213,10 +243,77 @@ describe('startApp', () => {
     expect(s.app.quit).toHaveBeenCalledOnce();
   });
 
-  it('quits when the window closes (on Linux and Windows)', async () => {
+  it('keeps uploading in the tray when the window closes, and the tray shows it again', async () => {
     const s = setup();
     await s.run();
     s.app.emit('window-all-closed');
-    expect(s.app.quit).toHaveBeenCalled();
+    expect(s.app.quit).not.toHaveBeenCalled();
+    expect(s.trays).toHaveLength(1);
+    expect(s.trays[0]!.image).toBe('/opt/Dockside/resources/app/dist/main/tray.png');
+    expect(s.trays[0]!.setToolTip).toHaveBeenCalledWith(expect.stringMatching(/^Dockside: /));
+    const menu = s.trays[0]!.setContextMenu.mock.calls.at(-1)![0] as { template: Array<{ label?: string; click?: () => void }> };
+    expect(menu.template.map((item) => item.label).filter(Boolean)).toEqual(['Show Dockside', 'Pause all uploads', 'Resume all uploads', 'Quit Dockside']);
+    menu.template.find((item) => item.label === 'Show Dockside')!.click!();
+    expect((s.windows[0] as unknown as { show: ReturnType<typeof vi.fn> }).show).toHaveBeenCalled();
+    menu.template.find((item) => item.label === 'Pause all uploads')!.click!();
+    expect(s.engine.pauseAll).toHaveBeenCalled();
+    menu.template.find((item) => item.label === 'Quit Dockside')!.click!();
+    expect(s.app.quit).toHaveBeenCalledOnce();
+  });
+
+  it('asks before quitting while uploads run; "keep uploading" keeps everything running', async () => {
+    const s = setup({ records: [['up', 'running']], quitAnswer: 1 });
+    const running = (await s.run())!;
+    const event = { preventDefault: vi.fn() };
+    s.app.emit('before-quit', event);
+    expect(event.preventDefault).toHaveBeenCalled();
+    expect(s.dialog.showMessageBox).toHaveBeenCalledWith(expect.objectContaining({ buttons: ['Pause uploads and quit', 'Keep uploading'], cancelId: 1 }));
+    await flush();
+    expect(s.close).not.toHaveBeenCalled();
+    expect(s.app.quit).not.toHaveBeenCalled();
+    expect(running.window()).not.toBeNull();
+  });
+
+  it('"pause uploads and quit" pauses the engine cleanly, then quits', async () => {
+    const s = setup({ records: [['up', 'running']], quitAnswer: 0 });
+    const running = (await s.run())!;
+    s.app.quit.mockImplementation(() => s.app.emit('before-quit', { preventDefault: vi.fn() }));
+    s.app.emit('before-quit', { preventDefault: vi.fn() });
+    await running.closed;
+    expect(s.dialog.showMessageBox).toHaveBeenCalledOnce();
+    expect(s.close).toHaveBeenCalledOnce();
+  });
+
+  it('does not ask when the system is shutting down (the uploads resume at the next start)', async () => {
+    const s = setup({ records: [['up', 'running']] });
+    const running = (await s.run())!;
+    (s.electron.powerMonitor as Emitter).emit('shutdown');
+    s.app.emit('before-quit', { preventDefault: vi.fn() });
+    await running.closed;
+    expect(s.dialog.showMessageBox).not.toHaveBeenCalled();
+    expect(s.close).toHaveBeenCalledOnce();
+  });
+
+  it('adds files macOS opens with Dockside (open-file), even before it is ready', async () => {
+    const s = setup();
+    const event = { preventDefault: vi.fn() };
+    const started = s.run();
+    s.app.emit('open-file', event, '/Users/ann/big.mov');
+    await started;
+    await flush();
+    expect(event.preventDefault).toHaveBeenCalled();
+    expect(s.addPaths).toHaveBeenCalledWith(['/Users/ann/big.mov']);
+  });
+
+  it('pauses what moves when the network goes and resumes it when it returns', async () => {
+    const s = setup({ records: [['up', 'running']] });
+    await s.run();
+    s.net.isOnline.mockReturnValue(false);
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(s.engine.pauseAll).toHaveBeenCalledWith('shutdown');
+    s.engine.start.mockClear();
+    s.net.isOnline.mockReturnValue(true);
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(s.engine.start).toHaveBeenCalledWith('up');
   });
 });

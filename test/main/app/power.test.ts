@@ -85,6 +85,18 @@ describe('PowerCoordinator', () => {
     expect(engine.start).toHaveBeenCalledTimes(2);
   });
 
+  it('pauses when the network goes and resumes exactly that when it returns; a sleep meanwhile adds to the list', async () => {
+    const { power, engine, fire } = setup([['a', 'running'], ['c', 'paused']]);
+    power.setOnline(false);
+    expect(engine.pauseAll).toHaveBeenCalledWith('shutdown');
+    await Promise.resolve();
+    fire('suspend'); // nothing moves any more: nothing more to remember
+    power.setOnline(true);
+    expect(engine.start.mock.calls.map(([id]) => id)).toEqual(['a']);
+    power.setOnline(true);
+    expect(engine.start).toHaveBeenCalledTimes(1);
+  });
+
   it('pauses on shutdown too, and skips on wake what cannot start any more', async () => {
     const { engine, fire, gone } = setup([['a', 'running'], ['b', 'running']]);
     fire('shutdown');
