@@ -26,11 +26,14 @@ export class ElectronUserSettingsStore implements UserSettingsStore {
     if (!parsed.success) {
       throw new DocksideError('SETTINGS_INVALID', `Your settings in ${this.store.path} are damaged. Fix or delete that file; Dockside then starts with the defaults.`);
     }
-    return parsed.data;
+    return structuredClone(parsed.data);
   }
 
   async write(values: UserSettings): Promise<void> {
-    // Keys a newer version wrote are kept, as the CLI's file store does.
-    this.store.set('settings', { ...this.store.get('settings'), ...values });
+    const checked = userSettingsSchema.safeParse(values);
+    if (!checked.success) throw new DocksideError('INVALID_INPUT', 'These settings are not valid; nothing was saved.');
+    // Keys this version does not know (a newer one wrote them) are kept, as the CLI's file store does.
+    const unknown = Object.fromEntries(Object.entries(this.store.get('settings')).filter(([key]) => !Object.hasOwn(userSettingsSchema.shape, key)));
+    this.store.set('settings', { ...unknown, ...structuredClone(checked.data) });
   }
 }

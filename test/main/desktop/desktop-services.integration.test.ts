@@ -1,0 +1,85 @@
+// The desktop composition root on a real journal and settings, without a backend: policy applied
+// and locked, a malformed policy failing closed, settings changes reaching the engine, signed-out
+// behaviour. (Uploads through a backend are covered by the browser test.)
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { openDesktopServices, type DesktopServices } from '../../../src/main/desktop/desktop-services.js';
+import { MemoryUserSettingsStore, type PolicyEnvironment } from '../../../src/main/settings/index.js';
+
+let dir: string;
+let services: DesktopServices | null = null;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'dockside-desktop-'));
+});
+afterEach(async () => {
+  await services?.close();
+  services = null;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Linux, with the policy file at `policy` (absent when undefined). */
+function policyAt(policy: string | undefined): Partial<PolicyEnvironment> {
+  return {
+    platform: 'linux',
+    env: {},
+    userName: 'ann',
+    readFile: async (path) => (path === '/etc/dockside/policy.json' ? (policy ?? null) : null),
+    exists: async (path) => path === '/etc/dockside/policy.json' && policy !== undefined,
+  };
+}
+
+async function open(policy: string | undefined, onSettingsChanged = vi.fn()) {
+  const emit = vi.fn();
+  services = await openDesktopServices({
+    home: join(dir, 'home'),
+    signIns: { get: () => null, set: () => true, clear: () => undefined },
+    settingsStore: new MemoryUserSettingsStore(),
+    policyEnvironment: policyAt(policy),
+    emit,
+    pickFiles: async () => [],
+    chooseDiagnosticsFile: async (name) => join(dir, name),
+    appVersion: '1.2.3',
+    validate: true,
+    onSettingsChanged,
+    log: () => undefined,
+  });
+  return { services, emit, onSettingsChanged };
+}
+
+describe('openDesktopServices', () => {
+  it('shows policy values locked with the reason, refuses to change them, and applies user changes to the engine', async () => {
+    const { services: s, onSettingsChanged } = await open(JSON.stringify({ maxConcurrency: 6, backendUrl: 'https://dockside.firm.example' }));
+    const settings = await s.handlers['settings:get'](undefined);
+    expect(settings.backendUrl).toMatchObject({ value: 'https://dockside.firm.example', source: 'policy' });
+    expect(settings.backendUrl.lockedReason).toMatch(/IT|policy/i);
+    expect(onSettingsChanged).toHaveBeenCalledWith(expect.objectContaining({ backendUrl: 'https://dockside.firm.example' }));
+    await expect(s.handlers['settings:set']({ backendUrl: 'https://elsewhere.example' })).rejects.toMatchObject({ code: 'POLICY_LOCKED' });
+    await expect(s.handlers['settings:set']({ concurrency: 8 })).rejects.toMatchObject({ code: expect.stringMatching(/POLICY_LOCKED|INVALID_INPUT/) });
+    const setConcurrency = vi.spyOn(s.manager, 'setConcurrency');
+    const saved = await s.handlers['settings:set']({ concurrency: 5, startAtLogin: true });
+    expect(saved.concurrency).toMatchObject({ value: 5, source: 'user' });
+    expect(setConcurrency).toHaveBeenCalledWith(5);
+    expect(onSettingsChanged).toHaveBeenLastCalledWith(expect.objectContaining({ concurrency: 5, startAtLogin: true }));
+  });
+
+  it('fails closed on a malformed policy: the log stays readable, nothing uploads, the error names the file', async () => {
+    const { services: s } = await open('{ "maxConcurrency": "lots" ');
+    expect(s.policyError()).toMatchObject({ code: 'POLICY_INVALID' });
+    await expect(s.handlers['settings:get'](undefined)).rejects.toMatchObject({ code: 'POLICY_INVALID', message: expect.stringContaining('/etc/dockside/policy.json') });
+    writeFileSync(join(dir, 'a.bin'), 'x');
+    await expect(s.handlers['transfers:add']({ paths: [join(dir, 'a.bin')] })).rejects.toMatchObject({ code: 'POLICY_INVALID' });
+    expect(s.manager.list()).toEqual([]);
+    expect(await s.handlers['log:query']({ limit: 10 })).toEqual(expect.any(Array));
+  });
+
+  it('signed out: no history, and adding files says to sign in first', async () => {
+    const { services: s } = await open(undefined);
+    await expect(s.handlers['history:list'](undefined)).resolves.toEqual([]);
+    writeFileSync(join(dir, 'a.bin'), 'x');
+    await expect(s.handlers['transfers:add']({ paths: [join(dir, 'a.bin')] })).rejects.toMatchObject({ code: 'BACKEND_AUTH', message: expect.stringMatching(/sign in/i) });
+    expect(await s.handlers['auth:status'](undefined)).toEqual({ signedIn: false, backendUrl: null, user: null });
+  });
+});
