@@ -79,6 +79,7 @@ if (electron) {
   process.once('SIGINT', () => {
     if (stopping) return;
     stopping = true;
+    process.stdout.write('\nPausing the uploads and stopping the local stack (the backend drains its jobs; up to half a minute)…\n');
     void harness
       .close()
       .then(() => local.stop())

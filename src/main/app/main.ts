@@ -14,6 +14,7 @@ import { app, BrowserWindow, dialog, Menu, net, Notification, powerMonitor, powe
 import { openDesktopServices } from '../desktop/desktop-services.js';
 import { appOrigin } from './app-origin.js';
 import { startApp } from './app-shell.js';
+import { readBuildConfig } from './build-config.js';
 import { ElectronUserSettingsStore } from './electron-settings-store.js';
 import { TokenStore } from './token-store.js';
 
@@ -57,6 +58,9 @@ void startApp(
           return result.canceled || !result.filePath ? null : result.filePath;
         },
         appVersion: app.getVersion(),
+        builtInBackendUrl: readBuildConfig(join(appRoot, 'dist', 'main', 'build-config.json')).backendUrl,
+        // Electron's Node reads the OS trust store too (firms' TLS-inspecting proxies put their CA there).
+        systemCa: true,
         validate: !app.isPackaged,
         // Only an installed app registers itself to start at login (not the development Electron).
         onSettingsChanged: (values) => {

@@ -28,10 +28,27 @@ export function networkFromSettings(settings: NetworkFromSettings = {}): Network
 }
 
 let shared: Network | undefined;
+let configured: NetworkFromSettings = {};
 
-/** The process's network from the environment, built once (commands that talk to the backend). */
+/**
+ * The proxy and CAs of the effective settings (machine-wide policy first), set once the CLI has
+ * read them, before any command talks to the network; the environment fills in the rest.
+ */
+export function configureCliNetwork(settings: NetworkFromSettings): void {
+  configured = settings;
+  const previous = shared;
+  shared = undefined;
+  void previous?.close();
+}
+
+/** What `openEngine` and the backend calls of this run use. */
+export function cliNetworkSettings(): NetworkFromSettings {
+  return configured;
+}
+
+/** The process's network, built once (commands that talk to the backend). */
 export function cliNetwork(): Network {
-  return (shared ??= networkFromSettings());
+  return (shared ??= networkFromSettings(configured));
 }
 
 /** What a BackendClient needs to go through the proxy: `{ fetch }`, or nothing without a proxy or CA. */

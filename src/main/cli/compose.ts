@@ -13,7 +13,7 @@ import { SqliteJournal } from '../journal/index.js';
 import { applyLogRetention } from '../support/log-retention.js';
 import type { Network } from '../net/index.js';
 import { tokenFor } from './backend-login.js';
-import { networkFromSettings } from './cli-network.js';
+import { cliNetworkSettings, networkFromSettings } from './cli-network.js';
 
 export { networkFromSettings, type NetworkFromSettings } from './cli-network.js';
 
@@ -46,7 +46,7 @@ export function openEngine(settings: EngineSettings = {}): Engine {
   const journal = openJournal(settings.home);
   applyLogRetention(journal, settings.logRetentionDays);
   const concurrency = settings.concurrency ?? 4;
-  const network = settings.network ?? networkFromSettings();
+  const network = settings.network ?? networkFromSettings(cliNetworkSettings());
   const storeFor = objectStoreFactory({
     concurrency,
     ...(settings.stallTimeoutMs !== undefined ? { stallTimeoutMs: settings.stallTimeoutMs } : {}),

@@ -18,6 +18,8 @@ import { registerStatus } from './commands/status.js';
 import { registerUpload } from './commands/upload.js';
 import { EXIT, EXIT_CODES_HELP, type ExitCode } from './exit-codes.js';
 import { watchOutput } from './output-closed.js';
+import { configureCliNetwork } from './cli-network.js';
+import { loadCliSettings } from './cli-settings.js';
 
 const VERSION = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
 
@@ -46,6 +48,17 @@ export async function runCli(argv: readonly string[]): Promise<ExitCode> {
   registerDoctor(program, setExit);
   registerConfig(program, setExit);
   for (const command of program.commands) command.exitOverride();
+  // Proxy and CAs from policy and settings apply to every command that goes on the network. A
+  // broken policy is reported by the commands that need it (upload and resume refuse to run).
+  program.hook('preAction', async () => {
+    try {
+      const { effective } = await loadCliSettings(program.opts<{ home?: string }>().home);
+      const cas = effective.caCertificates.value;
+      configureCliNetwork({ proxy: effective.proxy.value, ...(cas.length > 0 ? { caCertificates: cas } : {}) });
+    } catch {
+      configureCliNetwork({});
+    }
+  });
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

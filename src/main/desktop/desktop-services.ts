@@ -6,6 +6,7 @@
  * they can do (an OS file picker, a save dialog) and carry the messages.
  */
 import { DocksideError } from '../../shared/errors.js';
+import type { Settings } from '../../shared/ipc-contract.js';
 import type { TransferRecord } from '../../shared/transfer-model.js';
 import {
   awsDefaultCredentials,
@@ -44,10 +45,14 @@ export interface DesktopServicesOptions {
   /** Where to save a diagnostics bundle (a save dialog); null when the user cancelled. */
   readonly chooseDiagnosticsFile: (suggestedName: string) => Promise<string | null>;
   readonly appVersion: string;
+  /** The backend baked into this build (scripts/write-build-config.ts): the default below the user and policy. */
+  readonly builtInBackendUrl?: string | null;
   /** Called with the effective values once opened and after every change (start at login, say). */
   readonly onSettingsChanged?: (values: SettingValues) => void;
   /** Development and tests: validate every response and event against the contract. */
   readonly validate: boolean;
+  /** Trust the OS certificate store as well (where the runtime can read it: Electron's Node 22). */
+  readonly systemCa?: boolean;
   /** Stall timeout of part uploads (tests shorten it). */
   readonly stallTimeoutMs?: number;
   readonly log: (message: string, error?: unknown) => void;
@@ -105,7 +110,7 @@ export async function openDesktopServices(options: DesktopServicesOptions): Prom
   const initial = settingValues((settings ?? fallback).effective);
   applyLogRetention(journal, initial.logRetentionDays);
   // Proxy and extra CAs from policy or settings (the environment's proxy otherwise), for S3 and the backend alike.
-  const network: Network = buildNetwork({ proxy: initial.proxy, caCertificates: initial.caCertificates });
+  const network: Network = buildNetwork({ proxy: initial.proxy, caCertificates: initial.caCertificates, ...(options.systemCa ? { systemCa: true } : {}) });
   const viaNetwork = network.fetch ? { fetch: network.fetch } : {};
   const backendToken = (url: string) => {
     const signIn = options.signIns.get();
@@ -177,6 +182,9 @@ export async function openDesktopServices(options: DesktopServicesOptions): Prom
   });
   const transferHandlers = transfers.handlers();
 
+  // A backend baked into the build is what "default" means for this installation.
+  const withBuiltIn = (contract: Settings): Settings =>
+    contract.backendUrl.source === 'default' && options.builtInBackendUrl ? { ...contract, backendUrl: { ...contract.backendUrl, value: options.builtInBackendUrl } } : contract;
   const handlers: HandlerMap = {
     ...transferHandlers,
     // Starting or resuming uploads checks the policy first (fail closed).
@@ -200,12 +208,12 @@ export async function openDesktopServices(options: DesktopServicesOptions): Prom
       });
       return { path: result.path };
     },
-    'settings:get': async () => toContractSettings((await usable()).effective),
+    'settings:get': async () => withBuiltIn(toContractSettings((await usable()).effective)),
     'settings:set': async (patch) => {
       const next = await changeSettings(options.settingsStore, (await usable()).policy, patch);
       settings = next;
       applyEngineSettings(next);
-      return toContractSettings(next.effective);
+      return withBuiltIn(toContractSettings(next.effective));
     },
     'dialog:pickFiles': () => options.pickFiles(),
   };

@@ -134,6 +134,14 @@ describe('policy enforcement in upload and resume', () => {
     expect(journalExists(home)).toBe(false);
   });
 
+  it('login refuses another backend than the one the policy sets, and saves nothing', async () => {
+    const { home, env, policyFile } = setup({ backendUrl: 'https://dockside.example.com' });
+    const result = await runCli(['login', '--backend', 'https://other.example.com', '--token', 'token'], { home, env });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`Your IT department set the Dockside backend to https://dockside.example.com (policy in ${policyFile})`);
+    expect(existsSync(join(home, 'login.json'))).toBe(false);
+  });
+
   it('policyBackendLogin takes the saved or environment sign-in for the policy backend only', () => {
     const url = 'https://dockside.example.com';
     const home = join(scratch.path, 'no-login');

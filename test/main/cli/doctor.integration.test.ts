@@ -1,5 +1,5 @@
 /** `dockside doctor` as a child process: JSON report, exit codes, the saved report. */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,6 +38,23 @@ describe('dockside doctor', () => {
     expect(JSON.parse(readFileSync(join(home, 'doctor-last.json'), 'utf8'))).toEqual(report);
     expect(proxy.connects).toContain(new URL(backend.url).host);
     expect(proxy.connects).toContain(new URL(moto.endpoint).host);
+  });
+
+  it('goes through the proxy the machine-wide policy names, with no proxy in the environment', async () => {
+    const policyProxy = await startProxy();
+    try {
+      const policy = join(home, 'policy.json');
+      writeFileSync(policy, JSON.stringify({ proxy: { url: policyProxy.url } }));
+      const out = await runCli(['doctor', '--json'], {
+        home,
+        env: { DOCKSIDE_ENDPOINT: moto.endpoint, DOCKSIDE_BACKEND_URL: backend.url, DOCKSIDE_TOKEN: 'good-token', DOCKSIDE_POLICY_FILE: policy, HTTP_PROXY: '', HTTPS_PROXY: '' },
+      });
+      expect(out.code, out.stdout + out.stderr).toBe(0);
+      expect(policyProxy.connects).toContain(new URL(backend.url).host);
+      expect(policyProxy.connects).toContain(new URL(moto.endpoint).host);
+    } finally {
+      await policyProxy.close();
+    }
   });
 
   it('exits 1 and says what to do when sign-in fails', async () => {

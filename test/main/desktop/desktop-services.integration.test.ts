@@ -31,7 +31,7 @@ function policyAt(policy: string | undefined): Partial<PolicyEnvironment> {
   };
 }
 
-async function open(policy: string | undefined, onSettingsChanged = vi.fn()) {
+async function open(policy: string | undefined, onSettingsChanged = vi.fn(), builtInBackendUrl: string | null = null) {
   const emit = vi.fn();
   services = await openDesktopServices({
     home: join(dir, 'home'),
@@ -44,6 +44,7 @@ async function open(policy: string | undefined, onSettingsChanged = vi.fn()) {
     appVersion: '1.2.3',
     validate: true,
     onSettingsChanged,
+    builtInBackendUrl,
     log: () => undefined,
   });
   return { services, emit, onSettingsChanged };
@@ -73,6 +74,16 @@ describe('openDesktopServices', () => {
     await expect(s.handlers['transfers:add']({ paths: [join(dir, 'a.bin')] })).rejects.toMatchObject({ code: 'POLICY_INVALID' });
     expect(s.manager.list()).toEqual([]);
     expect(await s.handlers['log:query']({ limit: 10 })).toEqual(expect.any(Array));
+  });
+
+  it('a backend baked into the build is the default; the user and the policy still come first', async () => {
+    let { services: s } = await open(undefined, vi.fn(), 'https://baked.firm.example');
+    expect((await s.handlers['settings:get'](undefined)).backendUrl).toEqual({ value: 'https://baked.firm.example', source: 'default', lockedReason: null });
+    expect((await s.handlers['settings:set']({ backendUrl: 'https://mine.example' })).backendUrl).toMatchObject({ value: 'https://mine.example', source: 'user' });
+    await s.close();
+    services = null;
+    ({ services: s } = await open(JSON.stringify({ backendUrl: 'https://it.firm.example' }), vi.fn(), 'https://baked.firm.example'));
+    expect((await s.handlers['settings:get'](undefined)).backendUrl).toMatchObject({ value: 'https://it.firm.example', source: 'policy' });
   });
 
   it('signed out: no history, and adding files says to sign in first', async () => {

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { dataDir } from '../../engine/index.js';
 import { hasFailure, runDoctor, saveDoctorReport, type DoctorCheck } from '../../support/doctor.js';
 import { resolveBackendLogin } from '../backend-login.js';
-import { networkFromSettings } from '../cli-network.js';
+import { cliNetworkSettings, networkFromSettings } from '../cli-network.js';
 import { endpointOption, intOption } from '../cli-options.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { globalHome } from './shared-options.js';
@@ -27,7 +27,8 @@ export function registerDoctor(program: Command, setExit: (code: ExitCode) => vo
       const home = globalHome(program);
       const env = process.env;
       const dir = home ?? dataDir();
-      const network = networkFromSettings({ env });
+      // Policy and settings (proxy, CAs) as configured for this run, the environment for the rest.
+      const network = networkFromSettings({ ...cliNetworkSettings(), env });
       const login = resolveBackendLogin(home, env);
       const backend = login ? { url: login.url, token: login.token } : env.DOCKSIDE_BACKEND_URL ? { url: env.DOCKSIDE_BACKEND_URL, token: null } : null;
       try {
