@@ -16,10 +16,10 @@ import { fileURLToPath } from 'node:url';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
-import { openPromise } from 'yauzl';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../scripts/local-stack.js';
 import { freePort } from '../support/moto-server.js';
+import { unzip } from '../support/unzip.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CHROMIUM = process.env.DOCKSIDE_CHROMIUM ?? '/usr/bin/chromium';
@@ -227,7 +227,7 @@ describe('the desktop UI in Chromium, through the harness, against the local sta
     await page.getByRole('button', { name: /export diagnostics/i }).click();
     await waitUntil('the bundle is written', async () => existsSync(downloads()) && readdirSync(downloads()).some((f) => f.endsWith('.zip')));
     const bundle = join(downloads(), readdirSync(downloads()).find((f) => f.endsWith('.zip'))!);
-    const text = await zipText(bundle);
+    const text = [...(await unzip(bundle)).values()].join('\n');
     expect(text).toContain('second.bin');
     expect(text).not.toContain(local.token);
     const signIn = readFileSync(join(home(), 'harness-sign-in.json'), 'utf8');
@@ -236,17 +236,3 @@ describe('the desktop UI in Chromium, through the harness, against the local sta
     expect(text).not.toMatch(/X-Amz-Signature=/i);
   });
 });
-
-/** Every entry of a zip, as one text. */
-async function zipText(path: string): Promise<string> {
-  const zip = await openPromise(path);
-  let text = '';
-  try {
-    for await (const entry of zip.eachEntry()) {
-      for await (const chunk of await zip.openReadStreamPromise(entry)) text += (chunk as Buffer).toString('utf8');
-    }
-  } finally {
-    zip.close();
-  }
-  return text;
-}

@@ -143,7 +143,7 @@ export const policySchema = z
     }),
     updates: updatesSchema.optional().meta({
       title: 'Updates',
-      description: 'auto: install updates automatically; notify: tell the user an update is available; off: never look for updates (IT deploys them).',
+      description: 'How Dockside may update itself. This version has no update feed and never updates itself whatever the value (IT deploys new installers); the key is read and validated now so policies written today keep their meaning once a feed exists: off (never look), notify (tell the user), auto (install).',
       examples: ['notify'],
     }),
   }, { error: 'must be an object of settings, such as { "maxConcurrency": 8 }' })

@@ -3,8 +3,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { text as readAll } from 'node:stream/consumers';
-import { openPromise } from 'yauzl';
+import { unzip } from '../../support/unzip.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { journalPath } from '../../../src/main/engine/index.js';
 import { SqliteJournal } from '../../../src/main/journal/index.js';
@@ -40,17 +39,6 @@ async function dockside(...args: string[]): Promise<{ code: number; out: string;
     stdout.mockRestore();
     stderr.mockRestore();
   }
-}
-
-async function unzip(path: string): Promise<Map<string, string>> {
-  const zip = await openPromise(path);
-  const files = new Map<string, string>();
-  try {
-    for await (const entry of zip.eachEntry()) files.set(entry.fileName, await readAll(await zip.openReadStreamPromise(entry)));
-  } finally {
-    zip.close();
-  }
-  return files;
 }
 
 describe('dockside diagnostics export', () => {

@@ -5,8 +5,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { text as readAll } from 'node:stream/consumers';
-import { openPromise } from 'yauzl';
+import { unzip } from '../../support/unzip.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DocksideError } from '../../../src/shared/errors.js';
 import type { NewTransfer } from '../../../src/main/engine/ports.js';
@@ -121,17 +120,6 @@ const settings = {
   extraHeaders: [`Authorization: Bearer ${S.bearer}`],
   caBundle: S.pem,
 };
-
-async function unzip(path: string): Promise<Map<string, string>> {
-  const zip = await openPromise(path);
-  const files = new Map<string, string>();
-  try {
-    for await (const entry of zip.eachEntry()) files.set(entry.fileName, await readAll(await zip.openReadStreamPromise(entry)));
-  } finally {
-    zip.close();
-  }
-  return files;
-}
 
 async function exportBundle(options: Partial<Parameters<typeof exportDiagnostics>[0]> = {}) {
   return exportDiagnostics({
