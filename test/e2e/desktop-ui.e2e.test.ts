@@ -154,6 +154,8 @@ describe('the desktop UI in Chromium, through the harness, against the local sta
     // Slow enough to pause and to kill mid-upload, fast enough to finish in seconds: 6 MB/s.
     const limit = page.getByLabel(/bandwidth/i);
     await limit.fill('6MB/s');
+    // One part at a time: parts reach S3 one after another, so a kill mid-file leaves some there.
+    await page.getByLabel('Parts uploaded at once').fill('1');
     await page.getByRole('button', { name: 'Save settings' }).click();
     await page.getByRole('status').filter({ hasText: /saved/i }).waitFor();
     await shot('settings');
@@ -174,7 +176,7 @@ describe('the desktop UI in Chromium, through the harness, against the local sta
     expect(await progressOf('first.bin')).toBe(100);
     await waitForHistory('first.bin', 'Available');
     await shot('history');
-  });
+  }, 150_000);
 
   it('pauses and resumes a transfer', async () => {
     hashes.set('second.bin', writeRandom(join(pickDir(), 'second.bin'), 64 * MiB));
@@ -190,10 +192,10 @@ describe('the desktop UI in Chromium, through the harness, against the local sta
     expect(await progressOf('second.bin')).toBe(paused);
     await page.getByRole('button', { name: 'Resume second.bin' }).click();
     await waitUntil('second.bin moves again', async () => (await progressOf('second.bin')) > paused);
-  });
+  }, 150_000);
 
   it('resumes from the journal after the engine process is killed mid-upload', async () => {
-    // After the first of its four parts (16 MiB each) is in S3, before the last.
+    // After the first of its four parts (16 MiB each, one at a time) is in S3, before the last.
     await waitUntil('second.bin has a part in S3', async () => (await progressOf('second.bin')) >= 30);
     expect(await progressOf('second.bin')).toBeLessThan(90);
     harness!.kill('SIGKILL');
@@ -209,7 +211,7 @@ describe('the desktop UI in Chromium, through the harness, against the local sta
     const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     const copy = createHash('sha256').update(Buffer.from(await object.Body!.transformToByteArray())).digest('hex');
     expect(copy).toBe(hashes.get('second.bin'));
-  });
+  }, 240_000);
 
   it('the transfer log tells the story, and diagnostics are exported without a secret', async () => {
     await nav('Transfer log').click();
@@ -220,7 +222,7 @@ describe('the desktop UI in Chromium, through the harness, against the local sta
     });
     // After the restart the engine asked S3 what it holds and did not send those parts again.
     await page.getByLabel('Search').fill('S3 holds');
-    await waitUntil('the reconciliation after the crash found parts in S3', async () => /S3 holds [1-9]\d* parts?/.test(await log.innerText()));
+    await waitUntil('the reconciliation after the crash found parts in S3', async () => /S3 holds [1-9]\d* parts?; [1-9]\d* of \d+ confirmed/.test(await log.innerText()));
     await page.getByLabel('Search').fill('');
     await waitUntil('the whole log is shown again', async () => /Upload complete and verified/.test(await log.innerText()));
     await shot('transfer-log');
@@ -234,5 +236,5 @@ describe('the desktop UI in Chromium, through the harness, against the local sta
     expect(signIn).toContain(local.token); // the harness's own store (0600), never the bundle
     expect(text).not.toMatch(/ASIA[0-9A-Z]{16}/);
     expect(text).not.toMatch(/X-Amz-Signature=/i);
-  });
+  }, 150_000);
 });

@@ -1,15 +1,18 @@
 // A real `electron-builder --linux dir` run on a copy of the project, to see the file set the
 // installers would carry as electron-builder's own file matcher and node-module collector pick
-// it. The Electron binary cannot be downloaded on these machines, so `electronDist` points at a
-// stand-in Electron folder made here (electron-builder copies it and renames the executable; it
-// never runs it), and native modules are not rebuilt (that downloads Electron's headers); the
-// copy's node_modules is a link to the real one, so the production dependencies are the real ones.
+// it, on the real bundles. The Electron binary cannot be downloaded on these machines, so
+// `electronDist` points at a stand-in Electron folder made here (electron-builder copies it and
+// renames the executable; it never runs it), and native modules are not rebuilt (that downloads
+// Electron's headers).
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, closeSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, closeSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildMain } from '../../scripts/build-main.js';
+import { buildConfigFrom } from '../../scripts/write-build-config.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 let work: string;
@@ -71,24 +74,16 @@ interface AsarNode {
   size?: number;
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'dockside-packaging-'));
-  project = join(work, 'project');
-  mkdirSync(project);
-  for (const file of ['package.json', 'package-lock.json', 'electron-builder.yml']) cpSync(join(ROOT, file), join(project, file));
-  cpSync(join(ROOT, 'build'), join(project, 'build'), { recursive: true });
-  symlinkSync(join(ROOT, 'node_modules'), join(project, 'node_modules'), 'dir');
-  // The app as the build leaves it ...
-  write(join(project, 'dist/main/main.cjs'), '"use strict";\n');
-  write(join(project, 'dist/main/main.cjs.map'), '{}');
-  write(join(project, 'dist/main/preload.cjs'), '"use strict";\n');
-  write(join(project, 'dist/main/build-config.json'), '{"backendUrl":null,"version":"0.0.0"}\n');
-  write(join(project, 'dist/renderer/index.html'), '<!doctype html>\n');
-  write(join(project, 'dist/renderer/assets/index.js'), '"use strict";\n');
-  // ... and everything that must stay out of an installer.
-  for (const decoy of ['src/main/app/main.ts', 'src/harness/harness.ts', 'dist/harness/index.html', 'test/a.test.ts', 'scripts/demo.ts', 'bench/run.ts', 'backend/src/server.ts', 'README.md', 'tsconfig.json']) {
-    write(join(project, decoy), '// decoy\n');
-  }
+  project = ROOT;
+  // The app as `npm run dist` builds it, in the project itself: the bundled main and preload, the
+  // renderer, and the build configuration. (electron-builder asks npm for the production
+  // dependencies; npm reads a project reached through a symbolic link unreliably, so the run is on
+  // the project, with its output in a temporary folder.)
+  await buildMain(join(ROOT, 'dist', 'main'));
+  await build({ configFile: join(ROOT, 'vite.renderer.config.ts'), logLevel: 'warn' });
+  writeFileSync(join(ROOT, 'dist', 'main', 'build-config.json'), `${JSON.stringify(buildConfigFrom({}, '0.0.0'))}\n`);
   // The stand-in Electron: what an unpacked Linux Electron release holds, minus the real binaries.
   const electron = join(work, 'electron-dist');
   write(join(electron, 'electron'), '#!/bin/sh\nexit 0\n');
@@ -100,11 +95,11 @@ beforeAll(() => {
 
   const result = spawnSync(
     process.execPath,
-    [join(ROOT, 'node_modules/electron-builder/cli.js'), '--linux', 'dir', '--projectDir', project, `-c.electronDist=${electron}`, '-c.npmRebuild=false', '--publish', 'never'],
+    [join(ROOT, 'node_modules/electron-builder/cli.js'), '--linux', 'dir', '--projectDir', project, `-c.directories.output=${join(work, 'release')}`, `-c.electronDist=${electron}`, '-c.npmRebuild=false', '--publish', 'never'],
     { cwd: project, encoding: 'utf8', timeout: 120_000, env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1', CSC_IDENTITY_AUTO_DISCOVERY: 'false', DEBUG: '' } },
   );
   run = { status: result.status, output: `${result.stdout}\n${result.stderr}` };
-  appDir = join(project, 'release/linux-unpacked');
+  appDir = join(work, 'release/linux-unpacked');
   packaged = run.status === 0 ? asarFiles(join(appDir, 'resources/app.asar')) : [];
 }, 150_000);
 
@@ -120,7 +115,17 @@ describe('the packaged app (electron-builder --linux dir)', () => {
 
   it('holds the built app and package.json, nothing else of the project', () => {
     const own = packaged.filter((path) => !path.startsWith('node_modules/'));
-    expect(own).toEqual(['dist/main/build-config.json', 'dist/main/main.cjs', 'dist/main/preload.cjs', 'dist/renderer/assets/index.js', 'dist/renderer/index.html', 'package.json']);
+    expect(own.map((path) => path.replace(/-[\w-]{8}\.(js|css)$/, '.$1')).sort()).toEqual([
+      'dist/main/build-config.json',
+      'dist/main/main.cjs',
+      'dist/main/preload.cjs',
+      'dist/main/tray.png',
+      'dist/main/trayTemplate.png',
+      'dist/renderer/assets/index.css',
+      'dist/renderer/assets/index.js',
+      'dist/renderer/index.html',
+      'package.json',
+    ]);
     for (const path of packaged) expect(path).not.toMatch(/^(src|test|scripts|bench|backend|dist\/harness)\/|\.map$|\.ts$/);
   });
 

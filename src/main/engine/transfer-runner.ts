@@ -231,7 +231,7 @@ export class TransferRunner {
     if (stale.length > 0) this.deps.journal.removeParts(this.transfer.id, stale);
     const kept = journaled.length - stale.length;
     this.refreshCounters();
-    this.log('info', 'resume.reconciled', `S3 holds ${remote.length} parts; ${kept} of ${this.plan.partCount} are confirmed, ${this.plan.partCount - kept} to send.`, {
+    this.log('info', 'resume.reconciled', `S3 holds ${remote.length} ${remote.length === 1 ? 'part' : 'parts'}; ${kept} of ${this.plan.partCount} confirmed, ${this.plan.partCount - kept} to send.`, {
       uploadId,
       remoteParts: remote.length,
       journaledParts: journaled.length,
