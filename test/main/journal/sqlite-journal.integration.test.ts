@@ -7,10 +7,10 @@ import { pathToFileURL } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DocksideError } from '../../../src/shared/errors.js';
 import type { PartRecord, TransferTarget } from '../../../src/shared/transfer-model.js';
 import type { NewTransfer } from '../../../src/main/engine/ports.js';
 import { MIGRATIONS, SqliteJournal, migrate, type Migration } from '../../../src/main/journal/index.js';
+import { thrown } from '../../support/thrown.js';
 
 let dir: string;
 let t: number;
@@ -60,16 +60,6 @@ function userVersion(db: Database): number {
 
 function sha(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
-}
-
-function thrown(fn: () => unknown): DocksideError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(DocksideError);
-    return error as DocksideError;
-  }
-  throw new Error('expected a DocksideError');
 }
 
 /** Inserts a transfer row with only the columns version 1 of the schema has. */

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { DocksideError } from '../../../src/shared/errors.js';
 import { settingsSchema } from '../../../src/shared/ipc-contract.js';
 import {
   applyUserPatch,
@@ -14,19 +13,10 @@ import {
   type Policy,
   type UserSettings,
 } from '../../../src/main/settings/index.js';
+import { thrown } from '../../support/thrown.js';
 
 const HKLM = 'HKLM\\SOFTWARE\\Policies\\Dockside';
 const policyOf = (values: Policy, place = HKLM): LoadedPolicy => mergeLayers([{ place, values }]);
-
-function thrown(fn: () => unknown): DocksideError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(DocksideError);
-    return error as DocksideError;
-  }
-  throw new Error('expected an error');
-}
 
 describe('resolveSettings', () => {
   it('gives every key its default when there is no policy and no user value', () => {
