@@ -11,7 +11,7 @@
  */
 import { classifyError } from './retry.js';
 import type { BackendClient } from './backend-client.js';
-import type { CompleteUploadRequest, CreateUploadRequest, ObjectStore, RemoteObject, RemotePart, UploadPartRequest } from './ports.js';
+import type { CompleteUploadRequest, CreateUploadRequest, ObjectStore, RemoteObject, RemotePart, UploadedPart, UploadPartRequest } from './ports.js';
 
 const COMPLETED_STATUSES = new Set(['docked', 'promoting', 'available']);
 
@@ -26,7 +26,7 @@ export class BackendObjectStore implements ObjectStore {
     return this.inner.createMultipartUpload(req, signal);
   }
 
-  uploadPart(req: UploadPartRequest, signal?: AbortSignal): Promise<{ etag: string }> {
+  uploadPart(req: UploadPartRequest, signal?: AbortSignal): Promise<UploadedPart> {
     return this.inner.uploadPart(req, signal);
   }
 

@@ -1,14 +1,16 @@
 /**
- * One part's bytes, read from the open file in small chunks: first to checksum the part, then
- * again as the UploadPart body, paced by the rate limiter and counted as they go.
+ * One part's bytes, read from the open file in small chunks as the UploadPart body, paced by the
+ * rate limiter, counted and CRC32-summed as they go. Parts are never held whole: buffering each
+ * part in flight would cost (parts in flight x part size) of RAM — 128 MiB at 8 x 16 MiB, and
+ * gigabytes for the 500 MiB parts of a 5 TiB file.
  *
- * Why two passes instead of holding the part in memory: S3 needs the part's CRC32 in a header,
- * before the body; buffering each part in flight cost (parts in flight x part size) of RAM —
- * 128 MiB at 8 x 16 MiB, and gigabytes for the 500 MiB parts of a 5 TiB file. Reading twice costs
- * a second pass over bytes that are still in the page cache. If the file changes between the two
- * passes, the body no longer matches the CRC header and S3 refuses the part (BadDigest), so a
- * changed file can never be stored under the old checksum; the runner's identity check then
- * reports the change.
+ * Normally the part is read once: the SDK sends the body aws-chunked with its CRC32 as a trailer,
+ * S3 checks that trailer against what it received, and FilePartBody's own CRC32 of the same bytes
+ * is compared with the one S3 answers. For an endpoint without aws-chunked trailers (some
+ * S3-compatible stores), crc32OfRange reads the part once more beforehand so the CRC32 can go in
+ * a header; if the file changes between the two reads, the body no longer matches the header and
+ * S3 refuses the part (BadDigest). Either way a changed file is never stored under the old
+ * checksum, and the runner's identity check reports the change.
  */
 import { Readable } from 'node:stream';
 import { crc32Of } from './crc32.js';
@@ -30,48 +32,67 @@ export async function crc32OfRange(file: OpenFile, offset: number, length: numbe
   return crc;
 }
 
-/** A stream of `length` bytes of `file` from `offset`, paced by `limiter`. */
-export function filePartBody(
-  file: OpenFile,
-  offset: number,
-  length: number,
-  limiter: RateLimiter,
-  onBytes: (count: number) => void,
-  signal: AbortSignal,
-): Readable {
-  let done = 0;
-  let reading = false;
-  return new Readable({
-    highWaterMark: READ_CHUNK_BYTES,
-    read() {
-      if (reading) return;
-      reading = true;
-      void (async () => {
-        try {
-          // Push until the stream asks us to stop or the part is done.
-          for (;;) {
-            if (done >= length) {
-              this.push(null);
-              return;
-            }
-            const size = Math.min(limiter.chunkSize(), READ_CHUNK_BYTES, length - done);
-            await limiter.take(size, signal);
-            // A fresh buffer per chunk: the socket may still hold the previous one.
-            const chunk = Buffer.allocUnsafe(size);
-            await file.readExactly(chunk, size, offset + done);
-            done += size;
-            onBytes(size);
-            if (!this.push(chunk)) return;
-          }
-        } catch (error) {
-          // A pause or cancel aborts the request itself; the HTTP client may no longer listen to
-          // this stream, so end it quietly rather than raise an error nobody handles.
-          if (signal.aborted) this.destroy();
-          else this.destroy(error as Error);
-        } finally {
-          reading = false;
+/**
+ * A stream of `length` bytes of `file` from `offset`, paced by `limiter`, that keeps the CRC32 of
+ * the bytes it has handed out: once it has ended, `crc32` is the CRC32 of exactly what was sent.
+ */
+export class FilePartBody extends Readable {
+  private done = 0;
+  private reading = false;
+  private crc = 0;
+
+  constructor(
+    private readonly file: OpenFile,
+    private readonly offset: number,
+    private readonly length: number,
+    private readonly limiter: RateLimiter,
+    private readonly onBytes: (count: number) => void,
+    private readonly signal: AbortSignal,
+  ) {
+    super({ highWaterMark: READ_CHUNK_BYTES });
+  }
+
+  /** CRC32 of the bytes read so far (of the whole part once the stream has ended). */
+  get crc32(): number {
+    return this.crc;
+  }
+
+  /** Whether every byte of the part has been read. */
+  get complete(): boolean {
+    return this.done === this.length;
+  }
+
+  override _read(): void {
+    if (this.reading) return;
+    this.reading = true;
+    void this.pump();
+  }
+
+  private async pump(): Promise<void> {
+    try {
+      // Push until the stream asks us to stop or the part is done.
+      for (;;) {
+        if (this.done >= this.length) {
+          this.push(null);
+          return;
         }
-      })();
-    },
-  });
+        const size = Math.min(this.limiter.chunkSize(), READ_CHUNK_BYTES, this.length - this.done);
+        await this.limiter.take(size, this.signal);
+        // A fresh buffer per chunk: the socket may still hold the previous one.
+        const chunk = Buffer.allocUnsafe(size);
+        await this.file.readExactly(chunk, size, this.offset + this.done);
+        this.crc = crc32Of(chunk, this.crc);
+        this.done += size;
+        this.onBytes(size);
+        if (!this.push(chunk)) return;
+      }
+    } catch (error) {
+      // A pause or cancel aborts the request itself; the HTTP client may no longer listen to
+      // this stream, so end it quietly rather than raise an error nobody handles.
+      if (this.signal.aborted) this.destroy();
+      else this.destroy(error as Error);
+    } finally {
+      this.reading = false;
+    }
+  }
 }

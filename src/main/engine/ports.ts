@@ -34,8 +34,19 @@ export interface UploadPartRequest {
   readonly partNumber: number;
   readonly body: Readable | Uint8Array;
   readonly contentLength: number;
-  /** CRC32 of the body, base64: S3 checks it and refuses the part on mismatch. */
-  readonly checksumCrc32: string;
+  /**
+   * CRC32 of the body, base64, sent in a header before the body: S3 checks it and refuses the
+   * part on mismatch. When absent, the store computes the CRC32 while it streams the body and
+   * sends it as an aws-chunked trailer (S3 checks that one just the same), so the body is read
+   * once instead of twice.
+   */
+  readonly checksumCrc32?: string;
+}
+
+export interface UploadedPart {
+  readonly etag: string;
+  /** The CRC32 S3 computed of the bytes it received, when it says (real S3 does for every checksummed part). */
+  readonly checksumCrc32?: string;
 }
 
 export interface RemotePart {
@@ -66,7 +77,7 @@ export interface RemoteObject {
 
 export interface ObjectStore {
   createMultipartUpload(req: CreateUploadRequest, signal?: AbortSignal): Promise<{ uploadId: string }>;
-  uploadPart(req: UploadPartRequest, signal?: AbortSignal): Promise<{ etag: string }>;
+  uploadPart(req: UploadPartRequest, signal?: AbortSignal): Promise<UploadedPart>;
   /** Every part S3 holds for the upload, following pagination to the end. */
   listParts(req: { bucket: string; key: string; uploadId: string }, signal?: AbortSignal): Promise<RemotePart[]>;
   /** The in-progress multipart uploads of exactly this key (ListMultipartUploads, all pages). */

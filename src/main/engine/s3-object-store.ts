@@ -24,6 +24,7 @@ import type {
   ObjectStore,
   RemoteObject,
   RemotePart,
+  UploadedPart,
   UploadPartRequest,
 } from './ports.js';
 
@@ -88,7 +89,7 @@ export class S3ObjectStore implements ObjectStore {
       // Every failure reaches the engine, which logs it to the journal; the SDK would otherwise
       // print its own warning to the user's terminal for each aborted streaming request.
       logger: SILENT_LOGGER,
-      // We send our own CRC32 with every part; the SDK need not compute another.
+      // Checksums only where we ask for them: every UploadPart does (a header or a trailer).
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
       credentials: async () => {
@@ -134,7 +135,7 @@ export class S3ObjectStore implements ObjectStore {
     return { uploadId: out.UploadId };
   }
 
-  async uploadPart(req: UploadPartRequest, signal?: AbortSignal): Promise<{ etag: string }> {
+  async uploadPart(req: UploadPartRequest, signal?: AbortSignal): Promise<UploadedPart> {
     const out = await this.client.send(
       new UploadPartCommand({
         Bucket: req.bucket,
@@ -143,12 +144,14 @@ export class S3ObjectStore implements ObjectStore {
         PartNumber: req.partNumber,
         Body: req.body,
         ContentLength: req.contentLength,
-        ChecksumCRC32: req.checksumCrc32,
+        // With the value, a header; without it, the SDK streams the body as aws-chunked and
+        // sends the CRC32 it computed on the way as a trailer (one read of the part, not two).
+        ...(req.checksumCrc32 !== undefined ? { ChecksumCRC32: req.checksumCrc32 } : { ChecksumAlgorithm: 'CRC32' as const }),
       }),
       { abortSignal: signal },
     );
     if (!out.ETag) throw new Error(`UploadPart ${req.partNumber} answered without an ETag.`);
-    return { etag: out.ETag };
+    return { etag: out.ETag, ...(out.ChecksumCRC32 ? { checksumCrc32: out.ChecksumCRC32 } : {}) };
   }
 
   async listParts(req: { bucket: string; key: string; uploadId: string }, signal?: AbortSignal): Promise<RemotePart[]> {

@@ -49,6 +49,8 @@ export interface TransferManagerOptions {
   readonly owner?: string;
   /** Part planning limits; tests lower them to get many parts from a small file. */
   readonly planLimits?: Partial<PlanLimits>;
+  /** Where parts' CRC32s go (see RunnerDeps.partChecksum); default 'trailer', one read per part. */
+  readonly partChecksum?: 'trailer' | 'header';
 }
 
 export interface AddTransferRequest {
@@ -294,6 +296,7 @@ export class TransferManager extends TypedEmitter<EngineEvents> {
         limiter: this.limiter,
         backoff: this.options.backoff ?? DEFAULT_BACKOFF,
         concurrency: this.concurrency,
+        ...(this.options.partChecksum ? { partChecksum: this.options.partChecksum } : {}),
         onLog: (entry) => this.emit('log', entry),
         onState: (id, state, error) => this.emit('state', id, state, error),
       },

@@ -28,7 +28,7 @@ import type {
 } from '../../shared/transfer-model.js';
 import { crc32FromBase64, crc32OfParts, crc32ToBase64 } from './crc32.js';
 import { identityChange } from './node-file-source.js';
-import { crc32OfRange, filePartBody, READ_CHUNK_BYTES } from './part-body.js';
+import { crc32OfRange, FilePartBody, READ_CHUNK_BYTES } from './part-body.js';
 import type { Clock, FileSource, ObjectStore, OpenFile, RemoteObject, UploadJournal } from './ports.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { classifyError, withRetry, type BackoffPolicy } from './retry.js';
@@ -59,6 +59,12 @@ export interface RunnerDeps {
   readonly backoff: BackoffPolicy;
   /** Parts in flight at once for this transfer. */
   readonly concurrency: number;
+  /**
+   * Where each part's CRC32 goes: an aws-chunked trailer computed while the part streams (one
+   * read of the file; the default), or a header computed by reading the part beforehand (two
+   * reads; for endpoints without trailer support, which the runner also falls back to by itself).
+   */
+  readonly partChecksum?: 'trailer' | 'header';
   readonly onLog: (entry: TransferLogEntry) => void;
   readonly onState: (id: string, state: TransferState, error: ErrorInfo | null) => void;
 }
@@ -78,6 +84,7 @@ export class TransferRunner {
   private readonly inFlight = new Map<number, { size: number; bytesSent: number; state: InFlightPart['state']; attempt: number }>();
   private committedBytes = 0;
   private partsDone = 0;
+  private checksumIn: 'trailer' | 'header';
   private state: TransferState;
   private readonly plan: PartPlan;
 
@@ -89,6 +96,7 @@ export class TransferRunner {
     this.plan = { fileSize: transfer.fileSize, partSize: transfer.partSize, partCount: transfer.partCount };
     this.committedBytes = transfer.bytesDone;
     this.partsDone = transfer.partsDone;
+    this.checksumIn = deps.partChecksum ?? 'trailer';
   }
 
   get id(): string {
@@ -350,7 +358,7 @@ export class TransferRunner {
   }
 
   private async sendPart(file: OpenFile, uploadId: string, partNumber: number, scratch: Buffer, signal: AbortSignal): Promise<void> {
-    const { offset, length } = partRange(this.plan, partNumber);
+    const { length } = partRange(this.plan, partNumber);
     const slot = { size: length, bytesSent: 0, state: 'reading' as InFlightPart['state'], attempt: 0 };
     this.inFlight.set(partNumber, slot);
     try {
@@ -363,13 +371,7 @@ export class TransferRunner {
           // after a run of failures, ask whether the upload is still there.
           if (attempt > 0 && attempt % UPLOAD_PROBE_EVERY === 0) await this.assertUploadExists(uploadId, signal);
           await this.checkFile(file);
-          const checksum = crc32ToBase64(await crc32OfRange(file, offset, length, scratch));
-          slot.state = 'sending';
-          const body = filePartBody(file, offset, length, this.deps.limiter, (n) => (slot.bytesSent += n), signal);
-          const { etag } = await this.deps.store.uploadPart(
-            { ...this.where(uploadId), partNumber, body, contentLength: length, checksumCrc32: checksum },
-            signal,
-          );
+          const { etag, checksum } = await this.uploadPart(file, uploadId, partNumber, scratch, slot, signal);
           // The bytes S3 has must be the bytes of the file as journaled: check it did not change meanwhile.
           await this.checkFile(file);
           this.deps.journal.recordPart(this.transfer.id, uploadId, { partNumber, size: length, etag, checksum });
@@ -391,6 +393,50 @@ export class TransferRunner {
     } finally {
       this.inFlight.delete(partNumber);
     }
+  }
+
+  /** Sends one part, its CRC32 in a trailer or a header (see RunnerDeps.partChecksum); returns what to journal. */
+  private async uploadPart(
+    file: OpenFile,
+    uploadId: string,
+    partNumber: number,
+    scratch: Buffer,
+    slot: { bytesSent: number; state: InFlightPart['state'] },
+    signal: AbortSignal,
+  ): Promise<{ etag: string; checksum: string }> {
+    const { offset, length } = partRange(this.plan, partNumber);
+    const where = { ...this.where(uploadId), partNumber, contentLength: length };
+    if (this.checksumIn === 'trailer') {
+      slot.state = 'sending';
+      const body = new FilePartBody(file, offset, length, this.deps.limiter, (n) => (slot.bytesSent += n), signal);
+      try {
+        const sent = await this.deps.store.uploadPart({ ...where, body }, signal);
+        if (!body.complete) throw new DocksideError('INTEGRITY', `Part ${partNumber} was accepted before all of its bytes were sent.`);
+        const checksum = crc32ToBase64(body.crc32);
+        // S3 checked the trailer against what it received; this checks the trailer was ours.
+        if (sent.checksumCrc32 !== undefined && sent.checksumCrc32 !== checksum) {
+          throw new DocksideError(
+            'CHECKSUM_MISMATCH',
+            `S3 received part ${partNumber} with CRC32 ${sent.checksumCrc32}, but the bytes read from the file have ${checksum}; the part will be sent again.`,
+          );
+        }
+        return { etag: sent.etag, checksum };
+      } catch (raw) {
+        if (!refusesChecksumTrailer(raw)) throw raw;
+        // Parts in flight together may each be refused; say it once.
+        if (this.checksumIn === 'trailer') this.log('warn', 'part.checksum-header', `The endpoint refused the part's checksum as an aws-chunked trailer (${classifyError(raw).message}); each part's CRC32 goes in a header from now on, which reads every part twice.`, {
+          partNumber,
+        });
+        this.checksumIn = 'header';
+        slot.bytesSent = 0;
+      }
+    }
+    slot.state = 'reading';
+    const checksum = crc32ToBase64(await crc32OfRange(file, offset, length, scratch));
+    slot.state = 'sending';
+    const body = new FilePartBody(file, offset, length, this.deps.limiter, (n) => (slot.bytesSent += n), signal);
+    const sent = await this.deps.store.uploadPart({ ...where, body, checksumCrc32: checksum }, signal);
+    return { etag: sent.etag, checksum };
   }
 
   private async assertUploadExists(uploadId: string, signal: AbortSignal): Promise<void> {
@@ -565,6 +611,16 @@ export class TransferRunner {
   private log(level: EventLevel, type: string, message: string, data: Record<string, unknown>): void {
     this.deps.onLog(this.deps.journal.appendLog({ transferId: this.transfer.id, level, type, message, data }));
   }
+}
+
+/**
+ * Whether an UploadPart sent with an aws-chunked checksum trailer failed because the endpoint
+ * does not take such bodies (a 501, a 411 for the missing Content-Length, or a 400 calling the
+ * request invalid), as some S3-compatible stores answer. Real S3 takes them.
+ */
+function refusesChecksumTrailer(raw: unknown): boolean {
+  const status = (raw as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
+  return status === 501 || status === 411 || classifyError(raw).code === 'INVALID_REQUEST';
 }
 
 function unquote(etag: string): string {

@@ -1,0 +1,162 @@
+// Where each part's CRC32 travels: by default as an aws-chunked trailer computed while the part
+// streams (the file is read once), with a fall-back to a header (read twice) for endpoints that
+// refuse trailers, and a check that the CRC32 S3 confirms is the one of the bytes read.
+import { describe, expect, it } from 'vitest';
+import type { TransferTarget } from '../../../src/shared/transfer-model.js';
+import { crc32Of, crc32ToBase64, NodeFileSource, S3ObjectStore, type FileSource, type ObjectStore } from '../../../src/main/engine/index.js';
+import { getObject, makeEngine, randomFile, sha256, target, tempDir, testCredentials, TINY_PARTS, useLocalS3 } from '../../support/engine-harness.js';
+import { isUploadPart, type RequestInfo } from '../../support/fault-proxy.js';
+
+const PART = 64 * 1024;
+const local = useLocalS3();
+
+/** A file source that counts the bytes read from every file it opens. */
+function countingFiles(): { files: FileSource; bytesRead: () => number } {
+  const inner = new NodeFileSource();
+  let read = 0;
+  return {
+    bytesRead: () => read,
+    files: {
+      identify: (path) => inner.identify(path),
+      open: async (path) => {
+        const file = await inner.open(path);
+        return {
+          identity: () => file.identity(),
+          close: () => file.close(),
+          readExactly: async (buffer, length, position) => {
+            await file.readExactly(buffer, length, position);
+            read += length;
+          },
+        };
+      },
+    },
+  };
+}
+
+const sentWithTrailer = (req: RequestInfo): boolean =>
+  isUploadPart()(req) && String(req.headers['content-encoding'] ?? '').includes('aws-chunked') && req.headers['x-amz-trailer'] === 'x-amz-checksum-crc32';
+
+function partChecksums(bytes: Buffer, partSize: number): string[] {
+  const sums: string[] = [];
+  for (let at = 0; at < bytes.length; at += partSize) sums.push(crc32ToBase64(crc32Of(bytes.subarray(at, at + partSize))));
+  return sums;
+}
+
+describe('part checksums', () => {
+  it('reads each part once, sends its CRC32 as an aws-chunked trailer, and journals the CRC32 of the bytes read', async () => {
+    const home = tempDir();
+    const b = await local.bucket();
+    const file = randomFile(home, 5 * PART + 777);
+    const counting = countingFiles();
+    // A delay of 0 passes the request through unchanged; the rule only counts trailer requests.
+    local.proxy.addRule({ name: 'trailer', match: sentWithTrailer, action: { kind: 'delay', ms: 0 }, times: Infinity });
+    const engine = makeEngine(home, { planLimits: TINY_PARTS, concurrency: 3, files: counting.files });
+    try {
+      const record = await engine.manager.add({ filePath: file.path, target: target(local.proxy.endpoint, b, 'once.bin'), partSize: PART });
+      const done = engine.manager.waitFor(record.id);
+      engine.manager.start(record.id);
+      expect((await done).kind).toBe('completed');
+      expect(local.proxy.fired('trailer')).toBe(6);
+      expect(counting.bytesRead()).toBe(file.bytes.length);
+      const journaled = engine.journal.listParts(record.id).map((p) => p.checksum);
+      expect(journaled).toEqual(partChecksums(file.bytes, PART));
+      expect(engine.journal.queryLog({ transferId: record.id }).map((e) => e.type)).not.toContain('part.checksum-header');
+      expect(sha256(await getObject(local.moto.endpoint, b, 'once.bin'))).toBe(file.sha256);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('falls back to a CRC32 header, said once in the log, where the endpoint refuses aws-chunked bodies', async () => {
+    const home = tempDir();
+    const b = await local.bucket();
+    const file = randomFile(home, 6 * PART);
+    const counting = countingFiles();
+    local.proxy.addRule({
+      name: 'no-trailers',
+      match: sentWithTrailer,
+      action: { kind: 'status', status: 501, code: 'NotImplemented', message: 'STREAMING-UNSIGNED-PAYLOAD-TRAILER is not implemented' },
+      times: Infinity,
+    });
+    const engine = makeEngine(home, { planLimits: TINY_PARTS, concurrency: 2, files: counting.files });
+    try {
+      const record = await engine.manager.add({ filePath: file.path, target: target(local.proxy.endpoint, b, 'header.bin'), partSize: PART });
+      const done = engine.manager.waitFor(record.id);
+      engine.manager.start(record.id);
+      expect((await done).kind).toBe('completed');
+      // Only the parts already in flight when the first refusal came tried a trailer.
+      expect(local.proxy.fired('no-trailers')).toBeGreaterThanOrEqual(1);
+      expect(local.proxy.fired('no-trailers')).toBeLessThanOrEqual(2);
+      const log = engine.journal.queryLog({ transferId: record.id });
+      const notes = log.filter((e) => e.type === 'part.checksum-header');
+      expect(notes).toHaveLength(1);
+      expect(notes[0]!.level).toBe('warn');
+      expect(notes[0]!.message).toMatch(/NotImplemented/);
+      expect(log.map((e) => e.type)).not.toContain('retry');
+      // Header mode reads each part twice (once for the CRC32, once to send), plus what the
+      // refused trailer attempts had read.
+      expect(counting.bytesRead()).toBeGreaterThanOrEqual(2 * file.bytes.length);
+      expect(counting.bytesRead()).toBeLessThanOrEqual(2 * file.bytes.length + local.proxy.fired('no-trailers') * PART);
+      expect(engine.journal.listParts(record.id).map((p) => p.checksum)).toEqual(partChecksums(file.bytes, PART));
+      expect(sha256(await getObject(local.moto.endpoint, b, 'header.bin'))).toBe(file.sha256);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('sends headers from the start when configured to', async () => {
+    const home = tempDir();
+    const b = await local.bucket();
+    const file = randomFile(home, 3 * PART);
+    local.proxy.addRule({ name: 'trailer-configured', match: sentWithTrailer, action: { kind: 'delay', ms: 0 }, times: Infinity });
+    const engine = makeEngine(home, { planLimits: TINY_PARTS, partChecksum: 'header' });
+    try {
+      const record = await engine.manager.add({ filePath: file.path, target: target(local.proxy.endpoint, b, 'configured.bin'), partSize: PART });
+      const done = engine.manager.waitFor(record.id);
+      engine.manager.start(record.id);
+      expect((await done).kind).toBe('completed');
+      expect(local.proxy.fired('trailer-configured')).toBe(0);
+      expect(sha256(await getObject(local.moto.endpoint, b, 'configured.bin'))).toBe(file.sha256);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('sends a part again when the CRC32 S3 confirms is not that of the bytes read', async () => {
+    const home = tempDir();
+    const b = await local.bucket();
+    const file = randomFile(home, 3 * PART);
+    let tampered = 0;
+    // The endpoint says it received other bytes for part 2, once.
+    const storeFor = (t: TransferTarget): ObjectStore => {
+      const inner = new S3ObjectStore({ target: t, credentials: testCredentials(), stallTimeoutMs: 2_000, connectTimeoutMs: 2_000 });
+      return new Proxy(inner, {
+        get(obj, prop, receiver) {
+          if (prop !== 'uploadPart') return Reflect.get(obj, prop, receiver) as unknown;
+          return async (...args: Parameters<ObjectStore['uploadPart']>) => {
+            const sent = await inner.uploadPart(...args);
+            if (args[0].partNumber !== 2 || tampered > 0) return sent;
+            tampered += 1;
+            return { ...sent, checksumCrc32: 'AAAAAA==' };
+          };
+        },
+      });
+    };
+    const engine = makeEngine(home, { planLimits: TINY_PARTS, concurrency: 1, storeFor });
+    try {
+      const record = await engine.manager.add({ filePath: file.path, target: target(local.proxy.endpoint, b, 'mismatch.bin'), partSize: PART });
+      const done = engine.manager.waitFor(record.id);
+      engine.manager.start(record.id);
+      expect((await done).kind).toBe('completed');
+      expect(tampered).toBe(1);
+      const retries = engine.journal.queryLog({ transferId: record.id }).filter((e) => e.type === 'retry');
+      expect(retries).toHaveLength(1);
+      expect(retries[0]!.data?.code).toBe('CHECKSUM_MISMATCH');
+      expect(retries[0]!.message).toMatch(/part 2/);
+      expect(engine.journal.listParts(record.id).map((p) => p.checksum)).toEqual(partChecksums(file.bytes, PART));
+      expect(sha256(await getObject(local.moto.endpoint, b, 'mismatch.bin'))).toBe(file.sha256);
+    } finally {
+      await engine.close();
+    }
+  });
+});
