@@ -16,6 +16,7 @@ import { chartSvg, table, type Row, type ToolFigures } from './report.js';
 import { measureResume, type ResumeFigures } from './resume.js';
 import { measureShapedGoodput, type ShapedFigures } from './shaped-link.js';
 import { startS3Sink, type S3Sink } from './sink/s3-sink.js';
+import { buildDocksideCli } from './dockside-cli.js';
 
 export type Transport = 'tls' | 'http';
 
@@ -63,6 +64,7 @@ const ROOT = resolve(import.meta.dirname, '..');
 export const BUCKET = 'dockside-bench';
 
 export async function runBench(o: BenchOptions): Promise<BenchResults> {
+  if (o.tools.includes('dockside')) await buildDocksideCli();
   const sinks = new Map<Transport, S3Sink>();
   const work = mkdtempSync(join(tmpdir(), 'dockside-bench-'));
   try {

@@ -5,6 +5,7 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { docksideArgs } from './dockside-cli.js';
 
 export const TOOLS = ['dockside', 'aws-cli-v2', 'rclone', 'lib-storage'] as const;
 export type Tool = (typeof TOOLS)[number];
@@ -56,10 +57,7 @@ export function peerCommand(tool: Tool, variant: Variant, ctx: PeerContext): Pee
     case 'dockside':
       return {
         command: process.execPath,
-        args: [
-          '--import',
-          'tsx',
-          join(ROOT, 'src/main/cli/main.ts'),
+        args: docksideArgs([
           'upload',
           ctx.file,
           '--bucket',
@@ -70,7 +68,7 @@ export function peerCommand(tool: Tool, variant: Variant, ctx: PeerContext): Pee
           ctx.endpoint,
           ...(tuned ? ['--part-size', `${ctx.partSizeMiB}MiB`, '--concurrency', String(ctx.concurrency)] : []),
           '--json',
-        ],
+        ]),
         env: { ...base, DOCKSIDE_HOME: join(ctx.workDir, 'home'), ...(ctx.caFile ? { NODE_EXTRA_CA_CERTS: ctx.caFile } : {}) },
       };
     case 'lib-storage':

@@ -8,6 +8,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { S3Sink } from './sink/s3-sink.js';
+import { docksideArgs } from './dockside-cli.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -34,7 +35,7 @@ interface Line {
 }
 
 function dockside(args: string[], env: NodeJS.ProcessEnv, onLine: (line: Line) => void): { done: Promise<number | null>; kill: () => void } {
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'src/main/cli/main.ts'), ...args, '--json'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, docksideArgs([...args, '--json']), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   createInterface({ input: child.stdout }).on('line', (line) => {
     try {
       onLine(JSON.parse(line) as Line);
@@ -97,7 +98,7 @@ export async function measureResume(options: {
   if (!transferId || killedAtParts === 0) throw new Error('the first run ended before it could be killed');
   // Parts may have been journaled between that progress line and the kill: ask the journal.
   const listed = JSON.parse(
-    execFileSync(process.execPath, ['--import', 'tsx', resolve(ROOT, 'src/main/cli/main.ts'), 'ls', '--json'], { cwd: ROOT, env, encoding: 'utf8' }),
+    execFileSync(process.execPath, docksideArgs(['ls', '--json']), { cwd: ROOT, env, encoding: 'utf8' }),
   ) as Array<{ id: string; partsDone: number }>;
   const killed = listed.find((t) => t.id === transferId);
   if (killed?.partsDone === partCount) throw new Error('the upload finished before SIGKILL landed; nothing to resume');

@@ -8,6 +8,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { docksideArgs } from './dockside-cli.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const NS = 'dockside-bench-sink';
@@ -107,7 +108,7 @@ export async function measureShapedGoodput(options: { file: string; fileMiB: num
     const seconds = await new Promise<number>((done, fail) => {
       const child = spawn(
         process.execPath,
-        ['--import', 'tsx', resolve(ROOT, 'src/main/cli/main.ts'), 'upload', options.file, '--bucket', 'dockside-bench', '--key', 'shaped.bin', '--endpoint', sink.endpoint, '--part-size', `${options.partSizeMiB}MiB`, '--concurrency', String(options.concurrency), '--json'],
+        docksideArgs(['upload', options.file, '--bucket', 'dockside-bench', '--key', 'shaped.bin', '--endpoint', sink.endpoint, '--part-size', `${options.partSizeMiB}MiB`, '--concurrency', String(options.concurrency), '--json']),
         { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] },
       );
       let first: bigint | null = null;

@@ -1,9 +1,17 @@
 #!/usr/bin/env node
-// The `dockside` command as installed by npm: runs the TypeScript CLI through tsx's loader.
-import { register } from 'tsx/esm/api';
+// The `dockside` command as installed by npm: runs the bundled CLI (`npm run build:cli`,
+// dist/cli/dockside.mjs) when it has been built, otherwise the TypeScript sources through tsx's
+// loader (the same code, about a second slower to start).
+import { existsSync } from 'node:fs';
 
-register();
-const { runCli } = await import('../src/main/cli/main.ts');
-const { watchOutput } = await import('../src/main/cli/output-closed.ts');
-watchOutput(0);
-process.exitCode = await runCli(process.argv.slice(2));
+const bundle = new URL('../dist/cli/dockside.mjs', import.meta.url);
+let cli;
+if (existsSync(bundle)) {
+  cli = await import(bundle.href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  cli = await import('../src/main/cli/main.ts');
+}
+cli.watchOutput(0);
+process.exitCode = await cli.runCli(process.argv.slice(2));

@@ -213,7 +213,7 @@ export interface PartTap {
 }
 
 /**
- * Records every UploadPart request the proxy sees (part number and Content-Length). It is a rule
+ * Records every UploadPart request the proxy sees (part number and payload size). It is a rule
  * whose matcher never matches, added first so it sees every request; call again after clearRules().
  */
 export function tapUploadParts(proxy: FaultProxy): PartTap {
@@ -242,7 +242,9 @@ export function tapUploadParts(proxy: FaultProxy): PartTap {
   proxy.addRule({
     match: (req) => {
       if (req.method === 'PUT' && req.query.has('uploadId') && req.query.has('partNumber')) {
-        const length = Number(req.headers['content-length'] ?? 0);
+        // A part sent aws-chunked (its CRC32 in a trailer) says its payload size here; its
+        // Content-Length, if any, counts the chunk framing too.
+        const length = Number(req.headers['x-amz-decoded-content-length'] ?? req.headers['content-length'] ?? 0);
         target.requests.push({ partNumber: Number(req.query.get('partNumber')), bytes: Number.isFinite(length) ? length : 0, at: Date.now() });
       }
       return false;

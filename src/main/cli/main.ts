@@ -2,7 +2,6 @@
  * The `dockside` command: the upload engine without a window, for scripts and support desks.
  * Exit codes are in exit-codes.ts and the README.
  */
-import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { DocksideError } from '../../shared/errors.js';
 import { UsageError } from './cli-options.js';
@@ -20,8 +19,11 @@ import { EXIT, EXIT_CODES_HELP, type ExitCode } from './exit-codes.js';
 import { watchOutput } from './output-closed.js';
 import { configureCliNetwork } from './cli-network.js';
 import { loadCliSettings } from './cli-settings.js';
+import { DOCKSIDE_VERSION } from './version.js';
 
-const VERSION = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
+const VERSION = DOCKSIDE_VERSION;
+
+export { watchOutput };
 
 /** Runs the CLI with `argv` (user arguments only) and resolves with the exit code. */
 export async function runCli(argv: readonly string[]): Promise<ExitCode> {
@@ -90,7 +92,9 @@ function report(error: unknown): ExitCode {
 // cannot act on that (it is ours to plan, see the README), so keep their terminal clean.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const isEntry = process.argv[1] !== undefined && /[\\/]main\.(ts|js)$/.test(process.argv[1]);
+// Run directly (`node src/main/cli/main.ts` through tsx, or the bundle `node dist/cli/dockside.mjs`);
+// bin/dockside.js imports this module and calls runCli itself.
+const isEntry = process.argv[1] !== undefined && /[\\/](main\.(ts|js)|dockside\.mjs)$/.test(process.argv[1]);
 if (isEntry) {
   watchOutput(EXIT.OK);
   const code = await runCli(process.argv.slice(2));

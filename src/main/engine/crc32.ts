@@ -20,6 +20,11 @@ export function crc32ToBase64(value: number): string {
   return bytes.toString('base64');
 }
 
+/** Whether `value` is a base64 CRC32 as S3 writes them (4 bytes, 8 characters). */
+export function isCrc32Base64(value: string): boolean {
+  return /^[A-Za-z0-9+/]{6}==$/.test(value);
+}
+
 /** Inverse of crc32ToBase64. */
 export function crc32FromBase64(value: string): number {
   const bytes = Buffer.from(value, 'base64');

@@ -1,16 +1,16 @@
 /**
  * One part's bytes, read from the open file in small chunks as the UploadPart body, paced by the
- * rate limiter, counted and CRC32-summed as they go. Parts are never held whole: buffering each
- * part in flight would cost (parts in flight x part size) of RAM — 128 MiB at 8 x 16 MiB, and
- * gigabytes for the 500 MiB parts of a 5 TiB file.
+ * rate limiter and counted as they go. Parts are never held whole: buffering each part in flight
+ * would cost (parts in flight x part size) of RAM — 128 MiB at 8 x 16 MiB, and gigabytes for the
+ * 500 MiB parts of a 5 TiB file.
  *
- * Normally the part is read once: the SDK sends the body aws-chunked with its CRC32 as a trailer,
- * S3 checks that trailer against what it received, and FilePartBody's own CRC32 of the same bytes
- * is compared with the one S3 answers. For an endpoint without aws-chunked trailers (some
- * S3-compatible stores), crc32OfRange reads the part once more beforehand so the CRC32 can go in
- * a header; if the file changes between the two reads, the body no longer matches the header and
- * S3 refuses the part (BadDigest). Either way a changed file is never stored under the old
- * checksum, and the runner's identity check reports the change.
+ * Normally a part is read once: the SDK sends the body aws-chunked, with the CRC32 it computes of
+ * the bytes as they stream as a trailer; S3 checks the trailer against what it received and
+ * answers it, and that answer is the CRC32 journaled for the part. For an endpoint without
+ * aws-chunked trailers (some S3-compatible stores), crc32OfRange reads the part once more
+ * beforehand so the CRC32 can go in a header; if the file changes between the two reads, the body
+ * no longer matches the header and S3 refuses the part (BadDigest). Either way a changed file is
+ * never stored under the old checksum, and the runner's identity check reports the change.
  */
 import { Readable } from 'node:stream';
 import { crc32Of } from './crc32.js';
@@ -32,14 +32,10 @@ export async function crc32OfRange(file: OpenFile, offset: number, length: numbe
   return crc;
 }
 
-/**
- * A stream of `length` bytes of `file` from `offset`, paced by `limiter`, that keeps the CRC32 of
- * the bytes it has handed out: once it has ended, `crc32` is the CRC32 of exactly what was sent.
- */
+/** A stream of `length` bytes of `file` from `offset`, paced by `limiter`. */
 export class FilePartBody extends Readable {
   private done = 0;
   private reading = false;
-  private crc = 0;
 
   constructor(
     private readonly file: OpenFile,
@@ -50,11 +46,6 @@ export class FilePartBody extends Readable {
     private readonly signal: AbortSignal,
   ) {
     super({ highWaterMark: READ_CHUNK_BYTES });
-  }
-
-  /** CRC32 of the bytes read so far (of the whole part once the stream has ended). */
-  get crc32(): number {
-    return this.crc;
   }
 
   /** Whether every byte of the part has been read. */
@@ -81,7 +72,6 @@ export class FilePartBody extends Readable {
         // A fresh buffer per chunk: the socket may still hold the previous one.
         const chunk = Buffer.allocUnsafe(size);
         await this.file.readExactly(chunk, size, this.offset + this.done);
-        this.crc = crc32Of(chunk, this.crc);
         this.done += size;
         this.onBytes(size);
         if (!this.push(chunk)) return;

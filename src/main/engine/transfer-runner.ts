@@ -26,10 +26,10 @@ import type {
   TransferRecord,
   TransferState,
 } from '../../shared/transfer-model.js';
-import { crc32FromBase64, crc32OfParts, crc32ToBase64 } from './crc32.js';
+import { crc32FromBase64, crc32OfParts, crc32ToBase64, isCrc32Base64 } from './crc32.js';
 import { identityChange } from './node-file-source.js';
 import { crc32OfRange, FilePartBody, READ_CHUNK_BYTES } from './part-body.js';
-import type { Clock, FileSource, ObjectStore, OpenFile, RemoteObject, UploadJournal } from './ports.js';
+import type { Clock, FileSource, ObjectStore, OpenFile, RemoteObject, UploadedPart, UploadJournal } from './ports.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { classifyError, withRetry, type BackoffPolicy } from './retry.js';
 import { transition, type TransferCommand } from './transfer-state.js';
@@ -409,27 +409,24 @@ export class TransferRunner {
     if (this.checksumIn === 'trailer') {
       slot.state = 'sending';
       const body = new FilePartBody(file, offset, length, this.deps.limiter, (n) => (slot.bytesSent += n), signal);
+      let sent: UploadedPart;
       try {
-        const sent = await this.deps.store.uploadPart({ ...where, body }, signal);
-        if (!body.complete) throw new DocksideError('INTEGRITY', `Part ${partNumber} was accepted before all of its bytes were sent.`);
-        const checksum = crc32ToBase64(body.crc32);
-        // S3 checked the trailer against what it received; this checks the trailer was ours.
-        if (sent.checksumCrc32 !== undefined && sent.checksumCrc32 !== checksum) {
-          throw new DocksideError(
-            'CHECKSUM_MISMATCH',
-            `S3 received part ${partNumber} with CRC32 ${sent.checksumCrc32}, but the bytes read from the file have ${checksum}; the part will be sent again.`,
-          );
-        }
-        return { etag: sent.etag, checksum };
+        sent = await this.deps.store.uploadPart({ ...where, body }, signal);
       } catch (raw) {
         if (!refusesChecksumTrailer(raw)) throw raw;
-        // Parts in flight together may each be refused; say it once.
-        if (this.checksumIn === 'trailer') this.log('warn', 'part.checksum-header', `The endpoint refused the part's checksum as an aws-chunked trailer (${classifyError(raw).message}); each part's CRC32 goes in a header from now on, which reads every part twice.`, {
-          partNumber,
-        });
-        this.checksumIn = 'header';
+        this.useChecksumHeaders(`the endpoint refused the part's checksum as an aws-chunked trailer (${classifyError(raw).message})`, partNumber);
         slot.bytesSent = 0;
+        return this.uploadPart(file, uploadId, partNumber, scratch, slot, signal);
       }
+      if (!body.complete) throw new DocksideError('INTEGRITY', `Part ${partNumber} was accepted before all of its bytes were sent.`);
+      // The SDK computed the trailer from the very bytes it sent, as they streamed from the file,
+      // and S3 verified it against what it received and answers it: that is the part's CRC32.
+      if (sent.checksumCrc32 !== undefined && isCrc32Base64(sent.checksumCrc32)) return { etag: sent.etag, checksum: sent.checksumCrc32 };
+      // An endpoint that does not say what it verified may not verify at all: checksum this part
+      // from the file, and send later parts with a header the endpoint must check.
+      this.useChecksumHeaders('the endpoint does not confirm the CRC32 of the parts it receives', partNumber);
+      slot.state = 'reading';
+      return { etag: sent.etag, checksum: crc32ToBase64(await crc32OfRange(file, offset, length, scratch)) };
     }
     slot.state = 'reading';
     const checksum = crc32ToBase64(await crc32OfRange(file, offset, length, scratch));
@@ -437,6 +434,14 @@ export class TransferRunner {
     const body = new FilePartBody(file, offset, length, this.deps.limiter, (n) => (slot.bytesSent += n), signal);
     const sent = await this.deps.store.uploadPart({ ...where, body, checksumCrc32: checksum }, signal);
     return { etag: sent.etag, checksum };
+  }
+
+  /** Sends parts' CRC32s in headers from now on (see RunnerDeps.partChecksum), saying why once. */
+  private useChecksumHeaders(why: string, partNumber: number): void {
+    // Parts in flight together may each find out; say it once.
+    if (this.checksumIn === 'header') return;
+    this.checksumIn = 'header';
+    this.log('warn', 'part.checksum-header', `Sending each part's CRC32 in a header from now on, which reads every part twice: ${why}.`, { partNumber });
   }
 
   private async assertUploadExists(uploadId: string, signal: AbortSignal): Promise<void> {

@@ -1,10 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { crc32Combine, crc32FromBase64, crc32Of, crc32OfParts, crc32ToBase64 } from '../../../src/main/engine/crc32.js';
+import { crc32Combine, crc32FromBase64, crc32Of, crc32OfParts, crc32ToBase64, isCrc32Base64 } from '../../../src/main/engine/crc32.js';
 
 describe('crc32', () => {
   it('matches the IEEE check value', () => {
     expect(crc32Of(Buffer.from('123456789'))).toBe(0xcbf43926);
+  });
+
+  it('tells a base64 CRC32 from anything else an endpoint might answer', () => {
+    expect(isCrc32Base64('y/Q5Jg==')).toBe(true);
+    expect(isCrc32Base64(crc32ToBase64(0))).toBe(true);
+    for (const bad of ['', 'y/Q5Jg', 'y/Q5Jg=', 'y/Q5Jg==x', 'y/Q5JgAA', 'AAAAAAAAAAA=', 'y/Q5Jg== ', '"y/Q5Jg=="']) expect(isCrc32Base64(bad), bad).toBe(false);
   });
 
   it('round-trips the base64 form S3 uses', () => {

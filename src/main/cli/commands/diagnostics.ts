@@ -1,6 +1,5 @@
 /** `dockside diagnostics export [FILE]`: one redacted .zip to attach to a support ticket. */
 import { existsSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { dataDir } from '../../engine/index.js';
@@ -10,8 +9,9 @@ import { UsageError } from '../cli-options.js';
 import { openJournal } from '../compose.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { globalHome } from './shared-options.js';
+import { DOCKSIDE_VERSION } from '../version.js';
 
-const VERSION = (createRequire(import.meta.url)('../../../../package.json') as { version: string }).version;
+const VERSION = DOCKSIDE_VERSION;
 
 /** Environment variables that change what the CLI does; their values are shown (the secret ones are only named). */
 const CLI_VARIABLES = ['DOCKSIDE_HOME', 'DOCKSIDE_BACKEND_URL', 'DOCKSIDE_BUCKET', 'DOCKSIDE_ENDPOINT', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE', 'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_S3', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY', 'NODE_EXTRA_CA_CERTS'];
