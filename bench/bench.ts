@@ -9,7 +9,7 @@ import https from 'node:https';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { randomFile, sparseFile } from './files.js';
-import { diskReadMiBs, rawPutMiBs } from './limits.js';
+import { diskReadMiBs, rawPut } from './limits.js';
 import { measure } from './measure.js';
 import { peerAvailable, peerCommand, type Tool, type Variant } from './peers.js';
 import { chartSvg, table, type Row, type ToolFigures } from './report.js';
@@ -50,7 +50,7 @@ export interface BenchResults {
   readonly headline: { sizeMiB: number; transport: Transport; variant: Variant };
   readonly limit_mib_s: number;
   readonly limit_crc32_mib_s: number;
-  readonly limits: Record<string, { diskReadMiBs: number; rawPutMiBs: number; rawPutCrc32MiBs: number; limitMiBs: number }>;
+  readonly limits: Record<string, { diskReadMiBs: number; rawPutMiBs: number; rawPutCrc32MiBs: number; rawPutCpuSecondsPerGiB: number; limitMiBs: number }>;
   readonly runs: Array<{ tool: Tool; variant: Variant; transport: Transport; sizeMiB: number; figures: ToolFigures | null; note?: string }>;
   readonly tools: Partial<Record<Tool, ToolFigures & { percentOfLimit: number; percentOfCrc32Limit: number }>>;
   readonly ratios: Partial<Record<Tool, { wallSpeedup: number; cpuPerGiBRatio: number; rssRatio: number }>>;
@@ -85,10 +85,12 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
       for (const transport of o.transports) {
         const sink = sinks.get(transport)!;
         const rawBytes = Math.min(sizeMiB, 2048) * 1024 * 1024;
-        const raw = await rawPutMiBs(sink.endpoint, sink.caFile, rawBytes);
-        const rawCrc = await rawPutMiBs(sink.endpoint, sink.caFile, rawBytes, 8, true);
-        limits[`${sizeMiB}MiB/${transport}`] = { diskReadMiBs: disk, rawPutMiBs: raw, rawPutCrc32MiBs: rawCrc, limitMiBs: Math.min(disk, raw) };
-        o.log(`limit (${transport}): disk read ${disk.toFixed(0)} MiB/s, raw PUT ${raw.toFixed(0)} MiB/s (${rawCrc.toFixed(0)} MiB/s when the sink verifies a CRC32)`);
+        const { mibs: raw, cpuSecondsPerGiB: rawCpu } = await rawPut(sink.endpoint, sink.caFile, rawBytes);
+        const { mibs: rawCrc } = await rawPut(sink.endpoint, sink.caFile, rawBytes, 8, true);
+        limits[`${sizeMiB}MiB/${transport}`] = { diskReadMiBs: disk, rawPutMiBs: raw, rawPutCrc32MiBs: rawCrc, rawPutCpuSecondsPerGiB: rawCpu, limitMiBs: Math.min(disk, raw) };
+        o.log(
+          `limit (${transport}): disk read ${disk.toFixed(0)} MiB/s, raw PUT ${raw.toFixed(0)} MiB/s (${rawCrc.toFixed(0)} MiB/s when the sink verifies a CRC32; the sender used ${rawCpu.toFixed(2)} CPU s/GiB)`,
+        );
         for (const variant of o.variants) {
           for (const tool of o.tools) {
             const available = peerAvailable(tool);

@@ -1,12 +1,17 @@
 /**
  * The physical limit in the same run: the lower of reading the file from disk and a raw HTTP
- * PUT stream to the sink over loopback (several at once, as the tools use several connections).
+ * PUT stream to the sink over loopback (several at once, as the tools use several connections),
+ * sent by a process of its own (bench/raw-put.ts).
  */
 import { open } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { readFileSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+
+const RAW_PUT_MAIN = resolve(import.meta.dirname, 'raw-put.ts');
 
 /** MiB/s reading `file` start to end with large sequential reads. */
 export async function diskReadMiBs(file: string): Promise<number> {
@@ -26,13 +31,34 @@ export async function diskReadMiBs(file: string): Promise<number> {
   return total / (1024 * 1024) / (Number(process.hrtime.bigint() - started) / 1e9);
 }
 
+export interface RawPut {
+  /** MiB/s of the PUT streams together. */
+  readonly mibs: number;
+  /** CPU seconds (user + sys) the sending process spent per GiB sent. */
+  readonly cpuSecondsPerGiB: number;
+}
+
 /**
- * MiB/s of `streams` parallel PUTs totalling `totalBytes` to the sink (no S3 client in the way).
+ * `streams` parallel PUTs totalling `totalBytes` to the sink (no S3 client in the way), sent from
+ * a child process of their own, as every tool's uploads are: the sink runs in the bench's process,
+ * and a raw stream sent from that same thread would share it with the sink and understate the limit.
  * With `withCrc32`, each PUT names its CRC32 (computed before the clock starts), so the sink
  * verifies it as it verifies every part Dockside sends: on a machine where the sink shares the
  * cores, that is the same server-side work per byte as an upload with integrity checks.
  */
-export async function rawPutMiBs(endpoint: string, caFile: string | undefined, totalBytes: number, streams = 8, withCrc32 = false): Promise<number> {
+export async function rawPut(endpoint: string, caFile: string | undefined, totalBytes: number, streams = 8, withCrc32 = false): Promise<RawPut> {
+  const child = spawn(process.execPath, ['--import', 'tsx', RAW_PUT_MAIN, endpoint, caFile ?? '-', String(totalBytes), String(streams), withCrc32 ? 'crc32' : 'plain'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (text: string) => (out += text));
+  const code = await new Promise<number | null>((done) => child.on('close', done));
+  if (code !== 0) throw new Error(`the raw PUT process exited with ${code}`);
+  return JSON.parse(out.trim().split('\n').pop()!) as RawPut;
+}
+
+/** The raw PUT streams themselves, in this process; rawPut runs this in a child. */
+export async function sendRawPut(endpoint: string, caFile: string | undefined, totalBytes: number, streams: number, withCrc32: boolean): Promise<RawPut> {
   const url = new URL(endpoint);
   const chunk = Buffer.alloc(1024 * 1024, 7);
   const perStream = Math.floor(totalBytes / streams);
@@ -46,6 +72,7 @@ export async function rawPutMiBs(endpoint: string, caFile: string | undefined, t
   }
   const agentOptions = { keepAlive: true, ...(caFile ? { ca: readFileSync(caFile) } : {}) };
   const agent = url.protocol === 'https:' ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+  const cpu = process.cpuUsage();
   const started = process.hrtime.bigint();
   await Promise.all(
     Array.from({ length: streams }, (_, i) =>
@@ -78,6 +105,9 @@ export async function rawPutMiBs(endpoint: string, caFile: string | undefined, t
       }),
     ),
   );
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const used = process.cpuUsage(cpu);
   agent.destroy();
-  return (perStream * streams) / (1024 * 1024) / (Number(process.hrtime.bigint() - started) / 1e9);
+  const bytes = perStream * streams;
+  return { mibs: bytes / (1024 * 1024) / seconds, cpuSecondsPerGiB: (used.user + used.system) / 1e6 / (bytes / 2 ** 30) };
 }

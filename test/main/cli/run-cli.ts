@@ -40,6 +40,8 @@ export interface CliOptions {
   readonly home: string;
   /** Extra environment (after the scrubbing above). */
   readonly env?: Record<string, string>;
+  /** What node runs (default: the sources through tsx); e.g. [bundle] for the built CLI. */
+  readonly entry?: readonly string[];
 }
 
 export interface CliExit {
@@ -71,7 +73,7 @@ export class CliProcess {
       DOCKSIDE_HOME: options.home,
       ...options.env,
     });
-    this.child = spawn(process.execPath, ['--import', 'tsx', 'src/main/cli/main.ts', ...args], {
+    this.child = spawn(process.execPath, [...(options.entry ?? ['--import', 'tsx', 'src/main/cli/main.ts']), ...args], {
       cwd: REPO_ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
