@@ -2,9 +2,9 @@
 // streams (the file is read once, and the CRC32 S3 confirms is journaled), with a fall-back to a
 // header (read twice) for endpoints that refuse trailers or do not confirm what they verified.
 import { describe, expect, it } from 'vitest';
-import type { TransferTarget } from '../../../src/shared/transfer-model.js';
+import type { TransferRecord, TransferTarget } from '../../../src/shared/transfer-model.js';
 import { crc32Of, crc32ToBase64, NodeFileSource, S3ObjectStore, type FileSource, type ObjectStore } from '../../../src/main/engine/index.js';
-import { getObject, makeEngine, randomFile, sha256, target, tempDir, testCredentials, TINY_PARTS, useLocalS3 } from '../../support/engine-harness.js';
+import { getObject, makeEngine, type Harness, randomFile, sha256, target, tempDir, testCredentials, TINY_PARTS, useLocalS3 } from '../../support/engine-harness.js';
 import { isUploadPart, type RequestInfo } from '../../support/fault-proxy.js';
 
 const PART = 64 * 1024;
@@ -36,6 +36,15 @@ function countingFiles(): { files: FileSource; bytesRead: () => number } {
 const sentWithTrailer = (req: RequestInfo): boolean =>
   isUploadPart()(req) && String(req.headers['content-encoding'] ?? '').includes('aws-chunked') && req.headers['x-amz-trailer'] === 'x-amz-checksum-crc32';
 
+/** Uploads `path` to `bucket`/`key` through the fault proxy and expects it to complete. */
+async function uploadThroughProxy(engine: Harness, path: string, bucket: string, key: string): Promise<TransferRecord> {
+  const record = await engine.manager.add({ filePath: path, target: target(local.proxy.endpoint, bucket, key), partSize: PART });
+  const done = engine.manager.waitFor(record.id);
+  engine.manager.start(record.id);
+  expect((await done).kind).toBe('completed');
+  return record;
+}
+
 function partChecksums(bytes: Buffer, partSize: number): string[] {
   const sums: string[] = [];
   for (let at = 0; at < bytes.length; at += partSize) sums.push(crc32ToBase64(crc32Of(bytes.subarray(at, at + partSize))));
@@ -52,10 +61,7 @@ describe('part checksums', () => {
     local.proxy.addRule({ name: 'trailer', match: sentWithTrailer, action: { kind: 'delay', ms: 0 }, times: Infinity });
     const engine = makeEngine(home, { planLimits: TINY_PARTS, concurrency: 3, files: counting.files });
     try {
-      const record = await engine.manager.add({ filePath: file.path, target: target(local.proxy.endpoint, b, 'once.bin'), partSize: PART });
-      const done = engine.manager.waitFor(record.id);
-      engine.manager.start(record.id);
-      expect((await done).kind).toBe('completed');
+      const record = await uploadThroughProxy(engine, file.path, b, 'once.bin');
       expect(local.proxy.fired('trailer')).toBe(6);
       expect(counting.bytesRead()).toBe(file.bytes.length);
       const journaled = engine.journal.listParts(record.id).map((p) => p.checksum);
@@ -80,10 +86,7 @@ describe('part checksums', () => {
     });
     const engine = makeEngine(home, { planLimits: TINY_PARTS, concurrency: 2, files: counting.files });
     try {
-      const record = await engine.manager.add({ filePath: file.path, target: target(local.proxy.endpoint, b, 'header.bin'), partSize: PART });
-      const done = engine.manager.waitFor(record.id);
-      engine.manager.start(record.id);
-      expect((await done).kind).toBe('completed');
+      const record = await uploadThroughProxy(engine, file.path, b, 'header.bin');
       // Only the parts already in flight when the first refusal came tried a trailer.
       expect(local.proxy.fired('no-trailers')).toBeGreaterThanOrEqual(1);
       expect(local.proxy.fired('no-trailers')).toBeLessThanOrEqual(2);
@@ -111,10 +114,7 @@ describe('part checksums', () => {
     local.proxy.addRule({ name: 'trailer-configured', match: sentWithTrailer, action: { kind: 'delay', ms: 0 }, times: Infinity });
     const engine = makeEngine(home, { planLimits: TINY_PARTS, partChecksum: 'header' });
     try {
-      const record = await engine.manager.add({ filePath: file.path, target: target(local.proxy.endpoint, b, 'configured.bin'), partSize: PART });
-      const done = engine.manager.waitFor(record.id);
-      engine.manager.start(record.id);
-      expect((await done).kind).toBe('completed');
+      await uploadThroughProxy(engine, file.path, b, 'configured.bin');
       expect(local.proxy.fired('trailer-configured')).toBe(0);
       expect(sha256(await getObject(local.moto.endpoint, b, 'configured.bin'))).toBe(file.sha256);
     } finally {
@@ -145,10 +145,7 @@ describe('part checksums', () => {
     local.proxy.addRule({ name: 'unconfirmed-trailer', match: sentWithTrailer, action: { kind: 'delay', ms: 0 }, times: Infinity });
     const engine = makeEngine(home, { planLimits: TINY_PARTS, concurrency: 1, storeFor, files: counting.files });
     try {
-      const record = await engine.manager.add({ filePath: file.path, target: target(local.proxy.endpoint, b, 'unconfirmed.bin'), partSize: PART });
-      const done = engine.manager.waitFor(record.id);
-      engine.manager.start(record.id);
-      expect((await done).kind).toBe('completed');
+      const record = await uploadThroughProxy(engine, file.path, b, 'unconfirmed.bin');
       expect(answers).toBe(4);
       // Part 1 went with a trailer and was then read again for its CRC32; parts 2-4 with headers.
       expect(local.proxy.fired('unconfirmed-trailer')).toBe(1);
