@@ -21,8 +21,6 @@ import { configureCliNetwork } from './cli-network.js';
 import { loadCliSettings } from './cli-settings.js';
 import { DOCKSIDE_VERSION } from './version.js';
 
-const VERSION = DOCKSIDE_VERSION;
-
 export { watchOutput };
 
 /** Runs the CLI with `argv` (user arguments only) and resolves with the exit code. */
@@ -33,7 +31,7 @@ export async function runCli(argv: readonly string[]): Promise<ExitCode> {
   };
   const program = new Command('dockside')
     .description('Upload very large files to S3: in parts, several at once, resumable after any interruption.')
-    .version(VERSION)
+    .version(DOCKSIDE_VERSION)
     .option('--home <dir>', 'folder for the journal (default: $DOCKSIDE_HOME, else the per-user data folder)')
     .addHelpText('after', EXIT_CODES_HELP)
     .showHelpAfterError('(run `dockside --help` for usage)')

@@ -406,9 +406,10 @@ export class TransferRunner {
   ): Promise<{ etag: string; checksum: string }> {
     const { offset, length } = partRange(this.plan, partNumber);
     const where = { ...this.where(uploadId), partNumber, contentLength: length };
+    const partBody = () => new FilePartBody(file, offset, length, this.deps.limiter, (n) => (slot.bytesSent += n), signal);
     if (this.checksumIn === 'trailer') {
       slot.state = 'sending';
-      const body = new FilePartBody(file, offset, length, this.deps.limiter, (n) => (slot.bytesSent += n), signal);
+      const body = partBody();
       let sent: UploadedPart;
       try {
         sent = await this.deps.store.uploadPart({ ...where, body }, signal);
@@ -431,8 +432,7 @@ export class TransferRunner {
     slot.state = 'reading';
     const checksum = crc32ToBase64(await crc32OfRange(file, offset, length, scratch));
     slot.state = 'sending';
-    const body = new FilePartBody(file, offset, length, this.deps.limiter, (n) => (slot.bytesSent += n), signal);
-    const sent = await this.deps.store.uploadPart({ ...where, body, checksumCrc32: checksum }, signal);
+    const sent = await this.deps.store.uploadPart({ ...where, body: partBody(), checksumCrc32: checksum }, signal);
     return { etag: sent.etag, checksum };
   }
 

@@ -11,8 +11,6 @@ import { EXIT, type ExitCode } from '../exit-codes.js';
 import { globalHome } from './shared-options.js';
 import { DOCKSIDE_VERSION } from '../version.js';
 
-const VERSION = DOCKSIDE_VERSION;
-
 /** Environment variables that change what the CLI does; their values are shown (the secret ones are only named). */
 const CLI_VARIABLES = ['DOCKSIDE_HOME', 'DOCKSIDE_BACKEND_URL', 'DOCKSIDE_BUCKET', 'DOCKSIDE_ENDPOINT', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE', 'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_S3', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY', 'NODE_EXTRA_CA_CERTS'];
 const CLI_SECRET_VARIABLES = ['DOCKSIDE_TOKEN', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'];
@@ -39,7 +37,7 @@ export function registerDiagnostics(program: Command, setExit: (code: ExitCode) 
           journal,
           home,
           settings: cliSettings(home),
-          appVersion: VERSION,
+          appVersion: DOCKSIDE_VERSION,
           outFile,
           now,
           secrets: savedToken(home),
