@@ -827,7 +827,7 @@ class SinkState {
 
 function traceRequest(req: IncomingMessage): void {
   const shown = Object.entries(req.headers)
-    .filter(([name]) => name.startsWith('x-amz-') || ['content-length', 'content-md5', 'content-encoding', 'transfer-encoding', 'expect', 'host'].includes(name))
+    .filter(([name]) => name.startsWith('x-amz-') || ['content-length', 'content-md5', 'content-encoding', 'transfer-encoding', 'expect', 'host', 'connection'].includes(name))
     .filter(([name]) => name !== 'x-amz-date' && name !== 'x-amz-security-token')
     .map(([name, value]) => `${name}=${String(value)}`)
     .join(' ');

@@ -53,6 +53,12 @@ describe('the Electron bundles', () => {
     expect(requires(join(out, 'main.cjs'))).toContain('electron');
   });
 
+  it('loads the native CRC32 at run time, from the modules electron-builder packages (else zlib)', () => {
+    // Not a literal require(): the engine asks for it inside a try, so a platform without the
+    // prebuilt binary falls back to zlib instead of failing to start.
+    expect(readFileSync(join(out, 'main.cjs'), 'utf8')).toContain('"@node-rs/crc32"');
+  });
+
   it('carries the tray icons main loads', () => {
     expect(existsSync(join(out, 'tray.png'))).toBe(true);
     expect(existsSync(join(out, 'trayTemplate.png'))).toBe(true);

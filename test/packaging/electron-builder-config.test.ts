@@ -70,12 +70,12 @@ describe('electron-builder.yml', () => {
     expect(config.linux!.target).toEqual(['AppImage', 'deb', 'rpm']);
   });
 
-  it('ships only the built app: no sources, tests, scripts, harness or backend; no file associations; SQLite unpacked', () => {
+  it('ships only the built app: no sources, tests, scripts, harness or backend; no file associations; SQLite and CRC32 unpacked', () => {
     // getConfig normalises `files` to file sets ({ filter: [...] }).
     const files = (config.files as Array<{ filter: string[] }>).flatMap((set) => set.filter);
     expect(files.filter((f) => !f.startsWith('!') && !f.startsWith('node_modules/'))).toEqual(['package.json', 'dist/main/**/*', 'dist/renderer/**/*']);
     expect(config.extraMetadata).toEqual({ main: 'dist/main/main.cjs' });
-    expect(config.asarUnpack).toEqual(['**/node_modules/better-sqlite3/**/*']);
+    expect(config.asarUnpack).toEqual(['**/node_modules/better-sqlite3/**/*', '**/node_modules/@node-rs/**/*']);
     expect(config.fileAssociations ?? null).toBeNull();
     expect(config.protocols ?? null).toBeNull();
   });

@@ -129,10 +129,11 @@ describe('the packaged app (electron-builder --linux dir)', () => {
     for (const path of packaged) expect(path).not.toMatch(/^(src|test|scripts|bench|backend|dist\/harness)\/|\.map$|\.ts$/);
   });
 
-  it('carries only the modules the bundled main leaves external, with SQLite unpacked from the asar', () => {
-    const modules = new Set(packaged.filter((path) => path.startsWith('node_modules/')).map((path) => path.split('/')[1]));
-    expect([...modules].sort()).toEqual(['better-sqlite3', 'bindings', 'file-uri-to-path']);
+  it('carries only the modules the bundled main leaves external, with SQLite and CRC32 unpacked from the asar', () => {
+    const modules = new Set(packaged.filter((path) => path.startsWith('node_modules/')).map((path) => path.split('/').slice(1, path.includes('/@') ? 3 : 2).join('/')));
+    expect([...modules].sort()).toEqual(['@node-rs/crc32', `@node-rs/crc32-${process.platform}-${process.arch}-gnu`, 'better-sqlite3', 'bindings', 'file-uri-to-path']);
     expect(existsSync(join(appDir, 'resources/app.asar.unpacked/node_modules/better-sqlite3/build/Release/better_sqlite3.node'))).toBe(true);
+    expect(existsSync(join(appDir, `resources/app.asar.unpacked/node_modules/@node-rs/crc32-${process.platform}-${process.arch}-gnu/crc32.${process.platform}-${process.arch}-gnu.node`))).toBe(true);
     // No dev-only package, even one better-sqlite3's install needed.
     for (const dev of ['vitest', 'electron', 'typescript', 'prebuild-install', 'fastify', 'tsx']) expect(modules.has(dev), dev).toBe(false);
   });

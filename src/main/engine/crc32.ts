@@ -2,15 +2,70 @@
  * CRC32 (IEEE, as S3's x-amz-checksum-crc32) of parts, and the whole-file CRC32 derived from the
  * part CRCs without reading the file again.
  *
- * Why CRC32: Node has a native, fast implementation (zlib.crc32) with no extra dependency; S3
- * accepts it per part and as a FULL_OBJECT checksum for multipart uploads; and CRCs compose,
- * so the whole-file value follows from the per-part values (zlib's crc32_combine, below).
+ * Why CRC32: S3 accepts it per part and as a FULL_OBJECT checksum for multipart uploads; it is
+ * cheap to compute; and CRCs compose, so the whole-file value follows from the per-part values
+ * (zlib's crc32_combine idea, below).
+ *
+ * Which implementation: @node-rs/crc32 (Rust's crc32fast, with the CPU's carry-less multiply)
+ * where its prebuilt binary loads, else Node's zlib.crc32. Every byte of an upload goes through
+ * this on the main thread, and the native one is about 3x faster here (9 GiB/s against 2.5–4 for
+ * zlib, measured on the bench machine): on a 4 GiB upload, over a second of CPU on the thread
+ * that also encrypts and sends. Both give the same values (tested).
  */
-import { crc32 } from 'node:zlib';
+import { createRequire } from 'node:module';
+import { crc32 as zlibCrc32 } from 'node:zlib';
+
+type Crc32Function = (data: Uint8Array, previous: number) => number;
+
+function loadNativeCrc32(): Crc32Function | null {
+  try {
+    // Loaded at run time, not bundled: a native module, and optional (a platform without a
+    // prebuilt binary uses zlib). A CommonJS bundle (the Electron main process) has `require`.
+    const load = typeof require === 'function' ? require : createRequire(import.meta.url);
+    const native = (load('@node-rs/crc32') as { crc32(input: Buffer, initialState?: number): number }).crc32;
+    const asBuffer = (data: Uint8Array) => (Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    const fn: Crc32Function = (data, previous) => native(asBuffer(data), previous);
+    // The check value of CRC-32/ISO-HDLC: a binary that loads but computes something else is not used.
+    return fn(Buffer.from('123456789'), 0) >>> 0 === 0xcbf43926 ? fn : null;
+  } catch {
+    return null;
+  }
+}
+
+const nativeCrc32 = loadNativeCrc32();
+
+/** Which implementation crc32Of uses (for diagnostics and the bench). */
+export const CRC32_IMPLEMENTATION: 'native' | 'zlib' = nativeCrc32 ? 'native' : 'zlib';
+
+const crc32: Crc32Function = nativeCrc32 ?? ((data, previous) => zlibCrc32(data, previous));
 
 /** CRC32 of a buffer, continuing from `previous` when given. */
 export function crc32Of(data: Uint8Array, previous = 0): number {
+  // No bytes leave the CRC as it was; zlib would answer 0 (an empty buffer reaches it as NULL).
+  if (data.byteLength === 0) return previous >>> 0;
   return crc32(data, previous) >>> 0;
+}
+
+/**
+ * The AWS SDK's Checksum interface over crc32Of: S3ObjectStore gives it to the SDK as its CRC32
+ * (client option `checksumAlgorithms`), so the CRC32 of an aws-chunked trailer is computed here too.
+ */
+export class Crc32Checksum {
+  private value = 0;
+
+  update(data: Uint8Array): void {
+    this.value = crc32Of(data, this.value);
+  }
+
+  digest(): Promise<Uint8Array> {
+    const out = new Uint8Array(4);
+    new DataView(out.buffer).setUint32(0, this.value >>> 0);
+    return Promise.resolve(out);
+  }
+
+  reset(): void {
+    this.value = 0;
+  }
 }
 
 /** Base64 of the big-endian 4-byte CRC, the form S3 uses in x-amz-checksum-crc32. */

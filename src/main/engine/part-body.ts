@@ -32,8 +32,15 @@ export async function crc32OfRange(file: OpenFile, offset: number, length: numbe
   return crc;
 }
 
-/** A stream of `length` bytes of `file` from `offset`, paced by `limiter`. */
+/**
+ * A stream of `length` bytes of `file` from `offset`, paced by `limiter`, in chunks of exactly
+ * READ_CHUNK_BYTES (the last one shorter). The fixed size is what lets the store announce the
+ * aws-chunked body's length in advance (see aws-chunked-length.ts): its framing follows the
+ * chunks. A rate limit paces the reads in the limiter's smaller steps, not the chunk size.
+ */
 export class FilePartBody extends Readable {
+  /** The size of every chunk but the last. */
+  static readonly CHUNK_BYTES = READ_CHUNK_BYTES;
   private done = 0;
   private reading = false;
 
@@ -67,8 +74,12 @@ export class FilePartBody extends Readable {
           this.push(null);
           return;
         }
-        const size = Math.min(this.limiter.chunkSize(), READ_CHUNK_BYTES, this.length - this.done);
-        await this.limiter.take(size, this.signal);
+        const size = Math.min(READ_CHUNK_BYTES, this.length - this.done);
+        for (let allowed = 0; allowed < size; ) {
+          const step = Math.min(this.limiter.chunkSize(), size - allowed);
+          await this.limiter.take(step, this.signal);
+          allowed += step;
+        }
         // A fresh buffer per chunk: the socket may still hold the previous one.
         const chunk = Buffer.allocUnsafe(size);
         await this.file.readExactly(chunk, size, this.offset + this.done);

@@ -41,6 +41,11 @@ export interface UploadPartRequest {
    * once instead of twice.
    */
   readonly checksumCrc32?: string;
+  /**
+   * Set when the body (a stream) emits chunks of exactly this many bytes, the last one shorter:
+   * the store may then announce the aws-chunked body's length instead of sending it chunked.
+   */
+  readonly bodyChunkBytes?: number;
 }
 
 export interface UploadedPart {

@@ -412,7 +412,7 @@ export class TransferRunner {
       const body = partBody();
       let sent: UploadedPart;
       try {
-        sent = await this.deps.store.uploadPart({ ...where, body }, signal);
+        sent = await this.deps.store.uploadPart({ ...where, body, bodyChunkBytes: FilePartBody.CHUNK_BYTES }, signal);
       } catch (raw) {
         if (!refusesChecksumTrailer(raw)) throw raw;
         this.useChecksumHeaders(`the endpoint refused the part's checksum as an aws-chunked trailer (${classifyError(raw).message})`, partNumber);

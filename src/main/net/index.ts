@@ -4,4 +4,3 @@ export { resolveProxyRules, parseProxyUrl, noProxyMatcher, type ProxyRules, type
 export { loadTrust, type Trust, type TrustOptions } from './trust.js';
 export { createAgents, proxyRefused, type AgentPair } from './node-agents.js';
 export { createFetch, type ProxiedFetch } from './fetch.js';
-export { honourExpectContinue, CONTINUE_WAIT_MS } from './continue-gate.js';

@@ -14,7 +14,6 @@ import type { Duplex } from 'node:stream';
 import { Agent as AgentBase, type AgentConnectOpts } from 'agent-base';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 import { DocksideError } from '../../shared/errors.js';
-import { honourExpectContinue } from './continue-gate.js';
 import type { ProxyRules, ResolvedProxy } from './proxy-config.js';
 
 export interface AgentPair {
@@ -35,11 +34,11 @@ export function createAgents(settings: AgentSettings, options: { maxSockets: num
   const anyProxy = settings.rules.https !== null || settings.rules.http !== null;
   if (!anyProxy) {
     return {
-      httpAgent: honourExpectContinue(new http.Agent(agentOptions)),
-      httpsAgent: honourExpectContinue(new https.Agent({ ...agentOptions, ...(ca ? { ca } : {}) })),
+      httpAgent: new http.Agent(agentOptions),
+      httpsAgent: new https.Agent({ ...agentOptions, ...(ca ? { ca } : {}) }),
     };
   }
-  const routing = () => honourExpectContinue(new RoutingAgent(settings.rules, ca, agentOptions));
+  const routing = () => new RoutingAgent(settings.rules, ca, agentOptions);
   // agent-base's Agent is an http.Agent that serves https too (it tells them apart per request).
   return { httpAgent: routing(), httpsAgent: routing() as unknown as https.Agent };
 }

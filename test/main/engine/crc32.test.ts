@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { crc32Combine, crc32FromBase64, crc32Of, crc32OfParts, crc32ToBase64, isCrc32Base64 } from '../../../src/main/engine/crc32.js';
+import { crc32 as zlibCrc32 } from 'node:zlib';
+import { CRC32_IMPLEMENTATION, Crc32Checksum, crc32Combine, crc32FromBase64, crc32Of, crc32OfParts, crc32ToBase64, isCrc32Base64 } from '../../../src/main/engine/crc32.js';
 
 describe('crc32', () => {
   it('matches the IEEE check value', () => {
@@ -47,5 +48,35 @@ describe('crc32', () => {
     const zerosCrc = (n: number) => crc32Combine(0, 0, n); // CRC of n zero bytes starting from 0 is 0
     const twoSteps = crc32Combine(crc32Combine(crcA, zerosCrc(2 ** 32), 2 ** 32), zerosCrc(5), 5);
     expect(oneStep).toBe(twoSteps);
+  });
+
+  it('uses the native CRC32 where its prebuilt binary exists, and it agrees with zlib byte for byte', () => {
+    // @node-rs/crc32 ships binaries for these (and more); elsewhere zlib is the fallback.
+    if (['linux-x64', 'linux-arm64', 'darwin-x64', 'darwin-arm64', 'win32-x64'].includes(`${process.platform}-${process.arch}`)) {
+      expect(CRC32_IMPLEMENTATION).toBe('native');
+    }
+    for (const size of [0, 1, 7, 63, 64, 65, 4096, 256 * 1024 + 3]) {
+      const data = randomBytes(size);
+      const seed = randomBytes(4).readUInt32BE(0);
+      expect(crc32Of(data), `size ${size}`).toBe(zlibCrc32(data) >>> 0);
+      // Continuing over no bytes leaves the CRC as it was (zlib itself would answer 0).
+      expect(crc32Of(data, seed), `size ${size}, continued`).toBe(size === 0 ? seed : zlibCrc32(data, seed) >>> 0);
+      // Not only Buffers: a Uint8Array view into a larger ArrayBuffer.
+      const view = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+      expect(crc32Of(view)).toBe(zlibCrc32(data) >>> 0);
+    }
+  });
+
+  it("serves the AWS SDK's Checksum interface: update in pieces, a 4-byte big-endian digest, reset", async () => {
+    const data = randomBytes(100_000);
+    const sum = new Crc32Checksum();
+    sum.update(data.subarray(0, 12_345));
+    sum.update(new Uint8Array(data.buffer, data.byteOffset + 12_345, data.length - 12_345));
+    const digest = await sum.digest();
+    expect(Buffer.from(digest).readUInt32BE(0)).toBe(crc32Of(data));
+    sum.reset();
+    expect(Buffer.from(await sum.digest()).readUInt32BE(0)).toBe(0);
+    sum.update(Buffer.from('123456789'));
+    expect(Buffer.from(await sum.digest()).toString('base64')).toBe('y/Q5Jg==');
   });
 });

@@ -3,12 +3,13 @@
  * server answers "100 Continue" (or a time passes), and dropped if the server answers with a
  * final status first.
  *
- * Why: the AWS SDK's NodeHttpHandler waits for "100 Continue" itself only with agents it builds;
- * handed an agent of ours (needed for a proxy or extra CAs) it writes the body at once
- * (smithy-typescript #1757). S3 refuses a part early (ExpiredToken, AccessDenied) and closes the
- * connection; with the body already streaming, that error surfaces as a reset connection instead
- * of the error S3 sent, and the engine could not refresh credentials on it. Holding the body back
- * here restores the SDK's own behaviour for our agents.
+ * Why: the AWS SDK's NodeHttpHandler waits for "100 Continue" itself only with agents it builds,
+ * and for that it gives every such request a fresh agent without keep-alive: a new TCP connection
+ * and TLS handshake for every part. Handed an agent of ours it keeps the connection but writes the
+ * body at once (smithy-typescript #1757). S3 refuses a part early (ExpiredToken, AccessDenied) and
+ * closes the connection; with the body already streaming, that error surfaces as a reset
+ * connection instead of the error S3 sent, and the engine could not refresh credentials on it.
+ * S3ObjectStore therefore always hands the SDK agents of its own, kept alive, behind this gate.
  */
 import type http from 'node:http';
 
@@ -18,9 +19,14 @@ export const CONTINUE_WAIT_MS = 6_000;
 type Write = http.ClientRequest['write'];
 type End = http.ClientRequest['end'];
 
-/** Wraps `agent.addRequest` so that every request through `agent` honours 100-continue. */
+const GATED = Symbol('dockside.continueGate');
+
+/** Wraps `agent.addRequest` so that every request through `agent` honours 100-continue (once per agent). */
 export function honourExpectContinue<A extends http.Agent>(agent: A, waitMs = CONTINUE_WAIT_MS): A {
-  const target = agent as unknown as { addRequest(req: http.ClientRequest, options: unknown): void };
+  const target = agent as unknown as { addRequest(req: http.ClientRequest, options: unknown): void; [GATED]?: true };
+  // A second gate would wait for a "100 Continue" the first one already consumed.
+  if (target[GATED]) return agent;
+  target[GATED] = true;
   const addRequest = target.addRequest.bind(agent);
   target.addRequest = (req, options) => {
     gate(req, waitMs);
