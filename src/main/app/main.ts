@@ -12,11 +12,15 @@
 import { join } from 'node:path';
 import { app, BrowserWindow, dialog, Menu, net, Notification, powerMonitor, powerSaveBlocker, safeStorage, session, shell, Tray } from 'electron';
 import { openDesktopServices } from '../desktop/desktop-services.js';
+import { limitHeapSlack } from '../engine/index.js';
 import { appOrigin } from './app-origin.js';
 import { startApp } from './app-shell.js';
 import { readBuildConfig } from './build-config.js';
 import { ElectronUserSettingsStore } from './electron-settings-store.js';
 import { TokenStore } from './token-store.js';
+
+// Uploads run in this process: keep V8's old generation close to what is live (engine/heap-tuning.ts).
+limitHeapSlack();
 
 const appRoot = app.getAppPath();
 const pageFile = join(appRoot, 'dist', 'renderer', 'index.html');

@@ -20,11 +20,13 @@ import { watchOutput } from './output-closed.js';
 import { configureCliNetwork } from './cli-network.js';
 import { loadCliSettings } from './cli-settings.js';
 import { DOCKSIDE_VERSION } from './version.js';
+import { limitHeapSlack } from '../engine/index.js';
 
 export { watchOutput };
 
 /** Runs the CLI with `argv` (user arguments only) and resolves with the exit code. */
 export async function runCli(argv: readonly string[]): Promise<ExitCode> {
+  limitHeapSlack();
   let exitCode: ExitCode = EXIT.OK;
   const setExit = (code: ExitCode) => {
     exitCode = code;

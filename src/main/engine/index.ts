@@ -13,3 +13,4 @@ export { BackendClient, toEngineCredentials, type BackendClientOptions } from '.
 export { BackendObjectStore } from './backend-object-store.js';
 export { objectStoreFactory, type ObjectStoreFactory, type ObjectStoreFactoryOptions, type StoreNetwork } from './object-store-factory.js';
 export { backendTargetFor, type BackendTargetRequest } from './backend-target.js';
+export { limitHeapSlack, HEAP_FLAGS } from './heap-tuning.js';

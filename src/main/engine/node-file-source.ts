@@ -1,4 +1,5 @@
 /** FileSource on node:fs: stat for identity, positional reads (no whole-file buffering). */
+import { read } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { DocksideError } from '../../shared/errors.js';
@@ -46,7 +47,7 @@ class NodeOpenFile implements OpenFile {
     let done = 0;
     try {
       while (done < length) {
-        const { bytesRead } = await this.handle.read(buffer, done, length - done, position + done);
+        const bytesRead = await readAt(this.handle.fd, buffer, done, length - done, position + done);
         if (bytesRead === 0) {
           throw new DocksideError('FILE_CHANGED', `${this.path} ended early at byte ${position + done}: it was truncated during the upload.`);
         }
@@ -94,4 +95,14 @@ export function identityChange(journaled: { size: number; mtimeMs: number }, cur
     return `it was modified at ${new Date(current.mtimeMs).toISOString()} (was ${new Date(journaled.mtimeMs).toISOString()})`;
   }
   return null;
+}
+
+/**
+ * One positional read on the handle's descriptor. The callback form, not FileHandle.read: every
+ * byte of an upload passes through here in 256 KiB reads, and the promise API allocates several
+ * objects per call (a third of the engine's JS allocations during an upload, by V8's sampling
+ * heap profiler) where this allocates one promise.
+ */
+function readAt(fd: number, buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
+  return new Promise((resolve, reject) => read(fd, buffer, offset, length, position, (error, bytesRead) => (error ? reject(error) : resolve(bytesRead))));
 }

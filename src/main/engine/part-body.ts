@@ -13,12 +13,20 @@
  * never stored under the old checksum, and the runner's identity check reports the change.
  */
 import { Readable } from 'node:stream';
+import { ChunkPool } from './chunk-pool.js';
 import { crc32Of } from './crc32.js';
 import type { OpenFile } from './ports.js';
 import type { RateLimiter } from './rate-limiter.js';
 
 /** Size of each read: large enough that syscalls are cheap, small enough to keep RSS flat. */
 export const READ_CHUNK_BYTES = 256 * 1024;
+
+/**
+ * The buffers part bodies read into, shared by every transfer in the process and reused once
+ * written (chunk-pool.ts). Enough are kept for 8 parts in flight with a few chunks queued each;
+ * more parts in flight allocate the rest as needed.
+ */
+export const PART_CHUNKS = new ChunkPool(READ_CHUNK_BYTES, 64);
 
 /** CRC32 of `length` bytes at `offset`, read through `scratch` (reused, any size > 0). */
 export async function crc32OfRange(file: OpenFile, offset: number, length: number, scratch: Buffer): Promise<number> {
@@ -80,8 +88,8 @@ export class FilePartBody extends Readable {
           await this.limiter.take(step, this.signal);
           allowed += step;
         }
-        // A fresh buffer per chunk: the socket may still hold the previous one.
-        const chunk = Buffer.allocUnsafe(size);
+        // A buffer of the pool, given back once the request has written it (never before).
+        const chunk = PART_CHUNKS.acquire(size);
         await this.file.readExactly(chunk, size, this.offset + this.done);
         this.done += size;
         this.onBytes(size);

@@ -21,6 +21,8 @@ import https, { type Agent as HttpsAgent } from 'node:https';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { TransferTarget } from '../../shared/transfer-model.js';
 import { announceAwsChunkedLength } from './aws-chunked-length.js';
+import { returnChunksAfterWrite } from './chunk-pool.js';
+import { PART_CHUNKS } from './part-body.js';
 import { honourExpectContinue } from './continue-gate.js';
 import { Crc32Checksum } from './crc32.js';
 import type {
@@ -114,8 +116,9 @@ export class S3ObjectStore implements ObjectStore {
       // no longer waits for "100 Continue", so an early S3 error (ExpiredToken, AccessDenied)
       // would race the body and surface as a reset connection; the gate holds the body back.
       requestHandler: new NodeHttpHandler({
-        httpAgent: honourExpectContinue(agents.httpAgent),
-        httpsAgent: honourExpectContinue(agents.httpsAgent),
+        // The chunk pool's hook goes on last, so that it wraps each request first, under the gate.
+        httpAgent: returnChunksAfterWrite(honourExpectContinue(agents.httpAgent), PART_CHUNKS),
+        httpsAgent: returnChunksAfterWrite(honourExpectContinue(agents.httpsAgent), PART_CHUNKS),
         connectionTimeout: this.options.connectTimeoutMs ?? 15_000,
         socketTimeout: stallTimeoutMs,
       }),
