@@ -12,7 +12,7 @@
  * The SDK (Node) frames each chunk the body emits as `<size hex>\r\n<bytes>\r\n`, then ends with
  * `0\r\n<trailer>:<value>\r\n\r\n`. The length follows from the payload's size only when the
  * body's chunk sizes are known in advance, which FilePartBody guarantees (UploadPartRequest.bodyChunkBytes).
- * test/main/engine/aws-chunked-length.test.ts checks the formula against the SDK's own encoder.
+ * test/main/engine/part-wire.integration.test.ts checks the formula against the bytes the SDK sends.
  */
 
 /** Base64 of a 4-byte CRC32. */

@@ -8,7 +8,7 @@
  * every long upload (peak RSS 135 MiB at 1 GiB, 163 MiB at 16 GiB). Reused buffers allocate nothing.
  *
  * When a buffer is reused: only after the request it was written to says so. FilePartBody takes
- * its chunks from here; S3ObjectStore's agents (continue-gate.ts) pass a callback with each chunk
+ * its chunks from here; S3ObjectStore's agents (store-agents.ts) pass a callback with each chunk
  * a request writes and give the buffer back when the socket has taken it (for TLS, once encrypted).
  * A chunk whose request is aborted before that is never given back; it is garbage like any other
  * Buffer, and the pool allocates anew. The CRC32 of a chunk is computed before it is written, and
@@ -61,29 +61,17 @@ export class ChunkPool {
 }
 
 type Write = (chunk: unknown, encoding?: unknown, callback?: unknown) => boolean;
-const RETURNS = Symbol('dockside.chunkPoolReturns');
 
-/**
- * Makes every request through `agent` give pooled chunks back to `pool` once written (see above).
- * Apply it after honourExpectContinue, so that its wrapper sits under the gate's and survives the gate.
- */
-export function returnChunksAfterWrite<A extends object>(agent: A, pool: ChunkPool): A {
-  const target = agent as unknown as { addRequest(req: object, options: unknown): void; [RETURNS]?: true };
-  if (target[RETURNS]) return agent;
-  target[RETURNS] = true;
-  const addRequest = target.addRequest.bind(agent);
-  target.addRequest = (req, options) => {
-    const own = req as { write: Write };
-    const write = own.write;
-    own.write = function (this: unknown, chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
-      if (!pool.owns(chunk)) return write.call(req, chunk, encoding, callback);
-      const done = typeof encoding === 'function' ? encoding : callback;
-      return write.call(req, chunk, typeof encoding === 'function' ? undefined : encoding, (error?: Error | null) => {
-        pool.release(chunk);
-        if (typeof done === 'function') (done as (error?: Error | null) => void)(error);
-      });
-    };
-    addRequest(req, options);
+/** Makes `req` give pooled chunks back to `pool` once it has written them (see above); call before anything is written. */
+export function returnChunksOnceWritten(req: object, pool: ChunkPool): void {
+  const own = req as { write: Write };
+  const write = own.write;
+  own.write = function (this: unknown, chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
+    if (!pool.owns(chunk)) return write.call(req, chunk, encoding, callback);
+    const done = typeof encoding === 'function' ? encoding : callback;
+    return write.call(req, chunk, typeof encoding === 'function' ? undefined : encoding, (error?: Error | null) => {
+      pool.release(chunk);
+      if (typeof done === 'function') (done as (error?: Error | null) => void)(error);
+    });
   };
-  return agent;
 }

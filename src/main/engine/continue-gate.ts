@@ -9,7 +9,8 @@
  * body at once (smithy-typescript #1757). S3 refuses a part early (ExpiredToken, AccessDenied) and
  * closes the connection; with the body already streaming, that error surfaces as a reset
  * connection instead of the error S3 sent, and the engine could not refresh credentials on it.
- * S3ObjectStore therefore always hands the SDK agents of its own, kept alive, behind this gate.
+ * S3ObjectStore therefore always hands the SDK agents of its own, kept alive, with this gate on
+ * every request (store-agents.ts).
  */
 import type http from 'node:http';
 
@@ -19,23 +20,8 @@ export const CONTINUE_WAIT_MS = 6_000;
 type Write = http.ClientRequest['write'];
 type End = http.ClientRequest['end'];
 
-const GATED = Symbol('dockside.continueGate');
-
-/** Wraps `agent.addRequest` so that every request through `agent` honours 100-continue (once per agent). */
-export function honourExpectContinue<A extends http.Agent>(agent: A, waitMs = CONTINUE_WAIT_MS): A {
-  const target = agent as unknown as { addRequest(req: http.ClientRequest, options: unknown): void; [GATED]?: true };
-  // A second gate would wait for a "100 Continue" the first one already consumed.
-  if (target[GATED]) return agent;
-  target[GATED] = true;
-  const addRequest = target.addRequest.bind(agent);
-  target.addRequest = (req, options) => {
-    gate(req, waitMs);
-    addRequest(req, options);
-  };
-  return agent;
-}
-
-function gate(req: http.ClientRequest, waitMs: number): void {
+/** Holds `req`'s body back until "100 Continue" when it expects one (see above); call before the request is sent. */
+export function holdBodyUntilContinue(req: http.ClientRequest, waitMs = CONTINUE_WAIT_MS): void {
   const expect = req.getHeader('expect');
   if (typeof expect !== 'string' || expect.toLowerCase() !== '100-continue') return;
   let state: 'waiting' | 'open' | 'closed' = 'waiting';
