@@ -1,5 +1,6 @@
 // The V8 settings the upload processes apply at start (engine/heap-tuning.ts), checked for effect:
-// after limitHeapSlack, new space does not grow however much survives minor GCs.
+// after limitHeapSlack, new space does not grow however much survives minor GCs, and full GCs are
+// memory-reducing ones (V8's --trace-gc marks them "(reduce)").
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -23,14 +24,35 @@ function newSpaceAfterChurn(tuned: boolean): number {
   return Number(run.stdout.trim());
 }
 
+/** Runs a script that promotes garbage to old space until V8 runs full GCs; returns its --trace-gc lines for them. */
+function fullGcsAfterChurn(tuned: boolean): string[] {
+  const script = `
+    ${tuned ? "const { limitHeapSlack } = await import('./src/main/engine/heap-tuning.ts'); limitHeapSlack();" : ''}
+    const ring = new Array(20000);
+    for (let i = 0; i < 1500000; i++) ring[i % ring.length] = { i, s: 'x'.repeat(30) + i };
+  `;
+  const run = spawnSync(process.execPath, ['--trace-gc', '--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
+  expect(run.status, run.stderr).toBe(0);
+  return run.stdout.split('\n').filter((line) => line.includes('Mark-Compact'));
+}
+
 describe('heap tuning', () => {
   it('names flags V8 knows (V8 would print "unrecognized flag" otherwise)', () => {
-    expect(HEAP_FLAGS).toEqual(['--semi-space-growth-factor=1', '--heap-growing-percent=25']);
+    expect(HEAP_FLAGS).toEqual(['--semi-space-growth-factor=1', '--heap-growing-percent=25', '--optimize-for-size']);
   });
 
   it('keeps new space at its starting size where V8 would grow it', () => {
     const untuned = newSpaceAfterChurn(false);
     const tuned = newSpaceAfterChurn(true);
     expect(tuned).toBeLessThan(untuned);
+  });
+
+  it('makes full GCs give memory back (memory-reducing mode) where V8 would keep emptied pages', () => {
+    const untuned = fullGcsAfterChurn(false);
+    const tuned = fullGcsAfterChurn(true);
+    expect(untuned.length).toBeGreaterThan(0);
+    expect(tuned.length).toBeGreaterThan(0);
+    expect(untuned.filter((line) => line.includes('(reduce)'))).toEqual([]);
+    expect(tuned.every((line) => line.includes('(reduce)'))).toBe(true);
   });
 });
