@@ -4,6 +4,12 @@ export interface ToolFigures {
   readonly wallSeconds: number;
   readonly cpuSeconds: number;
   readonly cpuSecondsPerGiB: number;
+  /**
+   * CPU seconds per GiB of the bench's own process meanwhile: the sink (it runs there) and the
+   * RSS sampler. On a machine with few cores the tool and the sink share them, so this is what the
+   * tool leaves the server to work with.
+   */
+  readonly sinkCpuSecondsPerGiB: number;
   readonly peakRssMiB: number;
   readonly throughputMiBs: number;
   readonly exitCode: number;
@@ -21,7 +27,7 @@ export interface Row {
 
 /** A fixed-width table, one row per tool run. */
 export function table(rows: readonly Row[]): string {
-  const header = ['tool', 'variant', 'transport', 'wall s', 'MiB/s', '% of limit', 'CPU s/GiB', 'peak RSS MiB'];
+  const header = ['tool', 'variant', 'transport', 'wall s', 'MiB/s', '% of limit', 'CPU s/GiB', 'sink CPU s/GiB', 'peak RSS MiB'];
   const body = rows.map((r) =>
     r.figures
       ? [
@@ -32,9 +38,10 @@ export function table(rows: readonly Row[]): string {
           r.figures.throughputMiBs.toFixed(0),
           `${((r.figures.throughputMiBs / r.limitMiBs) * 100).toFixed(0)} %`,
           r.figures.cpuSecondsPerGiB.toFixed(2),
+          r.figures.sinkCpuSecondsPerGiB.toFixed(2),
           r.figures.peakRssMiB.toFixed(0),
         ]
-      : [r.tool, r.variant, r.transport, '-', '-', '-', '-', r.note ?? 'skipped'],
+      : [r.tool, r.variant, r.transport, '-', '-', '-', '-', '-', r.note ?? 'skipped'],
   );
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] ?? '').length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');

@@ -77,7 +77,7 @@ for (const [tool, r] of Object.entries(results.ratios)) {
   console.log(`  ${tool.padEnd(11)} ${r.wallSpeedup.toFixed(2)}x faster, CPU/GiB ${r.cpuPerGiBRatio.toFixed(2)}x, RSS ${r.rssRatio.toFixed(2)}x`);
 }
 const own = results.tools.dockside;
-if (own) console.log(`dockside: ${own.percentOfLimit.toFixed(0)} % of the raw PUT limit (${results.limit_mib_s.toFixed(0)} MiB/s), ${own.percentOfCrc32Limit.toFixed(0)} % of it when the sink also verifies a CRC32 (${results.limit_crc32_mib_s.toFixed(0)} MiB/s)`);
+if (own) console.log(`dockside: ${own.percentOfLimit.toFixed(0)} % of the physical limit (${results.limit_mib_s.toFixed(0)} MiB/s, the lower of the file read and the raw PUT), ${own.percentOfCrc32Limit.toFixed(0)} % of it when the sink also verifies a CRC32 (${results.limit_crc32_mib_s.toFixed(0)} MiB/s)`);
 if (results.memory) console.log(`memory: ${results.memory.smallPeakRssMiB.toFixed(0)} MiB at ${results.memory.smallMiB} MiB, ${results.memory.largePeakRssMiB.toFixed(0)} MiB at ${results.memory.largeMiB} MiB (${results.memory.growthPercent.toFixed(1)} %)`);
 if (results.resume) console.log(`resume after SIGKILL at 50 %: ${(results.resume.bytesSentTwice / 2 ** 20).toFixed(1)} MiB sent twice (bound: ${(results.resume.boundBytes / 2 ** 20).toFixed(0)} MiB in flight), first new part after ${results.resume.secondsToFirstNewPart.toFixed(2)} s`);
 if (results.resumeStart) console.log(`resume start, ${results.resumeStart.partCount} parts, ${results.resumeStart.killedAtParts} done: first new part after ${results.resumeStart.secondsToFirstNewPart.toFixed(2)} s`);

@@ -38,12 +38,19 @@ describe('npm run bench (plumbing)', () => {
           expect(run.figures, `${tool} over ${transport}: ${run.note ?? ''}`).not.toBeNull();
           expect(run.figures!.exitCode).toBe(0);
           expect(run.figures!.peakRssMiB).toBeGreaterThan(1);
+          // The sink ran in this process and received the whole file meanwhile.
+          expect(run.figures!.sinkCpuSecondsPerGiB).toBeGreaterThan(0);
         } else {
           expect(run.note).toMatch(/not found/);
         }
       }
     }
     expect(results.limit_mib_s).toBeGreaterThan(0);
+    for (const limit of Object.values(results.limits)) {
+      expect(limit.limitMiBs).toBe(Math.min(limit.diskReadMiBs, limit.rawPutMiBs));
+      expect(limit.diskFirstReadMiBs).toBeGreaterThan(0);
+      expect(limit.rawPutCrc32SinkCpuSecondsPerGiB).toBeGreaterThan(0);
+    }
     expect(Object.keys(results.ratios)).toEqual(expect.arrayContaining(available.filter((t) => t !== 'dockside')));
     expect(results.memory).toMatchObject({ smallMiB: 8, largeMiB: 24 });
     expect(results.resume).toMatchObject({ fileMiB: 24, partCount: 5 });
