@@ -10,7 +10,7 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { randomFile, sparseFile } from './files.js';
 import { diskReadMiBs, rawPut } from './limits.js';
-import { measure } from './measure.js';
+import { cpuSecondsSince, measure } from './measure.js';
 import { peerAvailable, peerCommand, type Tool, type Variant } from './peers.js';
 import { chartSvg, table, type Row, type ToolFigures } from './report.js';
 import { measureResume, type ResumeFigures } from './resume.js';
@@ -89,8 +89,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
         const { mibs: raw, cpuSecondsPerGiB: rawCpu } = await rawPut(sink.endpoint, sink.caFile, rawBytes);
         const sinkCpu = process.cpuUsage();
         const { mibs: rawCrc } = await rawPut(sink.endpoint, sink.caFile, rawBytes, 8, true);
-        const sinkUsed = process.cpuUsage(sinkCpu);
-        const rawCrcSinkCpu = (sinkUsed.user + sinkUsed.system) / 1e6 / (rawBytes / 2 ** 30);
+        const rawCrcSinkCpu = cpuSecondsSince(sinkCpu) / (rawBytes / 2 ** 30);
         limits[`${sizeMiB}MiB/${transport}`] = { diskReadMiBs: disk, diskFirstReadMiBs: diskFirst, rawPutMiBs: raw, rawPutCrc32MiBs: rawCrc, rawPutCpuSecondsPerGiB: rawCpu, rawPutCrc32SinkCpuSecondsPerGiB: rawCrcSinkCpu, limitMiBs: Math.min(disk, raw) };
         o.log(
           `limit (${transport}): file read ${disk.toFixed(0)} MiB/s (first read ${diskFirst.toFixed(0)} MiB/s), raw PUT ${raw.toFixed(0)} MiB/s (${rawCrc.toFixed(0)} MiB/s when the sink verifies a CRC32, the sink then using ${rawCrcSinkCpu.toFixed(2)} CPU s/GiB; the sender used ${rawCpu.toFixed(2)} CPU s/GiB)`,
@@ -115,19 +114,19 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
             });
             const sinkCpu = process.cpuUsage();
             const m = await measure(cmd.command, cmd.args, { env: cmd.env, cwd: ROOT, timeoutMs: 30 * 60_000 });
-            const sinkUsed = process.cpuUsage(sinkCpu);
+            const sinkCpuSeconds = cpuSecondsSince(sinkCpu);
             const ok = m.exitCode === 0 && (tool !== 'dockside' || /"status":"completed"/.test(m.stdout));
             const figures: ToolFigures = {
               wallSeconds: m.wallSeconds,
               cpuSeconds: m.cpuSeconds,
               cpuSecondsPerGiB: m.cpuSeconds / (sizeMiB / 1024),
-              sinkCpuSecondsPerGiB: (sinkUsed.user + sinkUsed.system) / 1e6 / (sizeMiB / 1024),
+              sinkCpuSecondsPerGiB: sinkCpuSeconds / (sizeMiB / 1024),
               peakRssMiB: m.peakRssMiB,
               throughputMiBs: sizeMiB / m.wallSeconds,
               exitCode: m.exitCode,
             };
             runs.push({ tool, variant, transport, sizeMiB, figures: ok ? figures : null, ...(ok ? {} : { note: `failed (exit ${m.exitCode}): ${lastLine(m.stderr || m.stdout)}` }) });
-            o.log(`${tool.padEnd(11)} ${variant.padEnd(8)} ${transport.padEnd(4)} ${ok ? `${figures.wallSeconds.toFixed(2)} s  ${figures.throughputMiBs.toFixed(0)} MiB/s  CPU ${figures.cpuSeconds.toFixed(2)} s (sink ${(figures.sinkCpuSecondsPerGiB * (sizeMiB / 1024)).toFixed(2)} s)  RSS ${figures.peakRssMiB.toFixed(0)} MiB` : `FAILED: ${lastLine(m.stderr || m.stdout)}`}`);
+            o.log(`${tool.padEnd(11)} ${variant.padEnd(8)} ${transport.padEnd(4)} ${ok ? `${figures.wallSeconds.toFixed(2)} s  ${figures.throughputMiBs.toFixed(0)} MiB/s  CPU ${figures.cpuSeconds.toFixed(2)} s (sink ${sinkCpuSeconds.toFixed(2)} s)  RSS ${figures.peakRssMiB.toFixed(0)} MiB` : `FAILED: ${lastLine(m.stderr || m.stdout)}`}`);
             rmSync(runDir, { recursive: true, force: true });
           }
         }

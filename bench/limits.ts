@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
+import { cpuSecondsSince } from './measure.js';
 
 const RAW_PUT_MAIN = resolve(import.meta.dirname, 'raw-put.ts');
 
@@ -117,8 +118,8 @@ export async function sendRawPut(endpoint: string, caFile: string | undefined, t
     ),
   );
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const used = process.cpuUsage(cpu);
+  const cpuSeconds = cpuSecondsSince(cpu);
   agent.destroy();
   const bytes = perStream * streams;
-  return { mibs: bytes / (1024 * 1024) / seconds, cpuSecondsPerGiB: (used.user + used.system) / 1e6 / (bytes / 2 ** 30) };
+  return { mibs: bytes / (1024 * 1024) / seconds, cpuSecondsPerGiB: cpuSeconds / (bytes / 2 ** 30) };
 }

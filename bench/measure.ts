@@ -26,6 +26,12 @@ export interface RunOptions {
 
 const TIME_MARK = '__bench_time__';
 
+/** User+sys CPU seconds this process (every thread of it) has used since `start` (a process.cpuUsage()). */
+export function cpuSecondsSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1e6;
+}
+
 /** Runs `command args` under /usr/bin/time and samples its process tree's RSS every 50 ms. */
 export function measure(command: string, args: readonly string[], options: RunOptions = {}): Promise<Measurement> {
   return new Promise((resolve, reject) => {

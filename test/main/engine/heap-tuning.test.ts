@@ -8,32 +8,39 @@ import { HEAP_FLAGS } from '../../../src/main/engine/heap-tuning.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 
-/** Runs a script that keeps many objects alive across minor GCs and prints new space's final size in MiB. */
-function newSpaceAfterChurn(tuned: boolean): number {
+/** Runs `body` in a child node (after limitHeapSlack when `tuned`) and returns its stdout. */
+function runChild(body: string, tuned: boolean, nodeFlags: readonly string[] = []): string {
   const script = `
     ${tuned ? "const { limitHeapSlack } = await import('./src/main/engine/heap-tuning.ts'); limitHeapSlack();" : ''}
+    ${body}
+  `;
+  const run = spawnSync(process.execPath, [...nodeFlags, '--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
+  expect(run.status, run.stderr).toBe(0);
+  expect(run.stderr).not.toMatch(/unrecognized flag/);
+  return run.stdout;
+}
+
+/** Keeps many objects alive across minor GCs; new space's final size in MiB. */
+function newSpaceAfterChurn(tuned: boolean): number {
+  const body = `
     const v8 = await import('node:v8');
     let keep = [];
     for (let i = 0; i < 400000; i++) { keep.push({ i, s: 'x'.repeat(20) + i }); if (keep.length > 100000) keep = keep.slice(50000); }
     const space = v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
     console.log(space.space_size / 1048576);
   `;
-  const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
-  expect(run.status, run.stderr).toBe(0);
-  expect(run.stderr).not.toMatch(/unrecognized flag/);
-  return Number(run.stdout.trim());
+  return Number(runChild(body, tuned).trim());
 }
 
-/** Runs a script that promotes garbage to old space until V8 runs full GCs; returns its --trace-gc lines for them. */
+/** Promotes garbage to old space until V8 runs full GCs; its --trace-gc lines for them. */
 function fullGcsAfterChurn(tuned: boolean): string[] {
-  const script = `
-    ${tuned ? "const { limitHeapSlack } = await import('./src/main/engine/heap-tuning.ts'); limitHeapSlack();" : ''}
+  const body = `
     const ring = new Array(20000);
     for (let i = 0; i < 1500000; i++) ring[i % ring.length] = { i, s: 'x'.repeat(30) + i };
   `;
-  const run = spawnSync(process.execPath, ['--trace-gc', '--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
-  expect(run.status, run.stderr).toBe(0);
-  return run.stdout.split('\n').filter((line) => line.includes('Mark-Compact'));
+  return runChild(body, tuned, ['--trace-gc'])
+    .split('\n')
+    .filter((line) => line.includes('Mark-Compact'));
 }
 
 describe('heap tuning', () => {
