@@ -2,11 +2,14 @@
  * Part planning: the one place that decides how a file is cut into multipart-upload parts.
  *
  * S3's limits: at most 10,000 parts, every part but the last at least 5 MiB, at most 5 GiB a
- * part, at most 5 TiB an object. We keep part sizes a whole number of MiB (readable in logs,
+ * part, so an object of at most 10,000 x 5 GiB = 50,000 GiB (48.8 TiB, S3's maximum since
+ * December 2025; 5 TiB before). We keep part sizes a whole number of MiB (readable in logs,
  * aligned for the page cache) and pick the smallest size that fits, but never below the
- * preferred size: small enough to keep memory (parts in flight x part size) low and retries
- * cheap, large enough to keep per-request overhead negligible.
+ * preferred size: small enough to keep what a retry or a kill re-sends (parts in flight x part
+ * size) cheap, large enough to keep per-request overhead negligible. Memory does not grow with
+ * the part size: parts are streamed in 256 KiB chunks (src/main/engine/part-body.ts).
  */
+import { DocksideError } from './errors.js';
 
 export const MiB = 1024 * 1024;
 export const GiB = 1024 * MiB;
@@ -21,12 +24,12 @@ export interface PlanLimits {
   readonly unit?: number;
 }
 
-/** S3's limits for multipart uploads. */
+/** S3's limits for multipart uploads: the largest object is exactly 10,000 parts of 5 GiB. */
 export const S3_LIMITS: Readonly<Required<Omit<PlanLimits, 'unit'>>> = Object.freeze({
   maxParts: 10_000,
   minPartSize: 5 * MiB,
   maxPartSize: 5 * GiB,
-  maxObjectSize: 5 * TiB,
+  maxObjectSize: 10_000 * 5 * GiB,
 });
 
 /** Dockside's default part size when the file is small enough for it (16 MiB). */
@@ -45,15 +48,21 @@ export interface PlanOptions {
   readonly limits?: Partial<PlanLimits>;
 }
 
-export type PlanErrorCode = 'FILE_TOO_LARGE' | 'INVALID_PART_SIZE' | 'INVALID_FILE_SIZE';
+/** What is wrong with a plan's input: the file is too large, or a size is not one S3 allows. */
+export type PlanProblem = 'FILE_TOO_LARGE' | 'INVALID_PART_SIZE' | 'INVALID_FILE_SIZE';
 
-export class PartPlanError extends Error {
+/**
+ * A file that cannot be planned. A DocksideError like every other, so each carrier (engine, CLI,
+ * IPC) reports it by its code: FILE_TOO_LARGE, or INVALID_INPUT for a size that is not valid;
+ * `problem` keeps the finer reason.
+ */
+export class PartPlanError extends DocksideError {
   override readonly name = 'PartPlanError';
   constructor(
-    readonly code: PlanErrorCode,
+    readonly problem: PlanProblem,
     message: string,
   ) {
-    super(message);
+    super(problem === 'FILE_TOO_LARGE' ? 'FILE_TOO_LARGE' : 'INVALID_INPUT', message);
   }
 }
 
@@ -67,7 +76,7 @@ export function planParts(fileSize: number, options: PlanOptions = {}): PartPlan
   if (fileSize > limits.maxObjectSize) {
     throw new PartPlanError(
       'FILE_TOO_LARGE',
-      `The file is ${fileSize} bytes; S3 objects can be at most ${limits.maxObjectSize} bytes (5 TiB). Split the file before uploading it.`,
+      `The file is ${fileSize} bytes (${binaryUnits(fileSize)}); an S3 object can be at most ${limits.maxObjectSize} bytes (${binaryUnits(limits.maxObjectSize)}). Split the file before uploading it.`,
     );
   }
   const preferred = options.preferredPartSize ?? Math.min(Math.max(DEFAULT_PART_SIZE, limits.minPartSize), limits.maxPartSize);
@@ -83,6 +92,24 @@ export function planParts(fileSize: number, options: PlanOptions = {}): PartPlan
   // An empty file is still one (empty) part: S3 needs at least one part to complete.
   const partCount = Math.max(1, Math.ceil(fileSize / partSize));
   return { fileSize, partSize, partCount };
+}
+
+/**
+ * `bytes` in the largest binary unit it reaches, to three significant digits, rounded down so a
+ * size just over a limit never reads as more than it is ("48.8 TiB", "5.00 TiB", "32 B").
+ */
+function binaryUnits(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
+  let value = bytes;
+  let i = 0;
+  while (value >= 1024 && i < units.length - 1) {
+    value /= 1024;
+    i++;
+  }
+  if (i === 0) return `${bytes} B`;
+  const decimals = value >= 100 ? 0 : value >= 10 ? 1 : 2;
+  const factor = 10 ** decimals;
+  return `${(Math.floor(value * factor) / factor).toFixed(decimals)} ${units[i]}`;
 }
 
 /** Byte range of part `partNumber` (1-based) in a plan. */

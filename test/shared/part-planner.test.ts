@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DocksideError } from '../../src/shared/errors.js';
 import {
   DEFAULT_PART_SIZE,
   GiB,
@@ -52,6 +53,19 @@ describe('planParts: the cases S3 cares about', () => {
     ['1 TiB', TiB, 105 * MiB, 9987],
     // 5 TiB / 10,000 = 524.29 MiB -> 525 MiB; 5242880 / 525 = 9986.4 -> 9987 parts.
     ['exactly 5 TiB', 5 * TiB, 525 * MiB, 9987],
+    // S3's old limit is no longer one: one byte more plans like 5 TiB.
+    ['5 TiB + 1 (the old limit + 1)', 5 * TiB + 1, 525 * MiB, 9987],
+    // 40 GB (decimal, the product's typical file): 40e9 / 16 MiB = 2384.2 -> 2385 parts of 16 MiB.
+    ['40 GB', 40e9, DEFAULT_PART_SIZE, 2385],
+    // 10 TiB / 10,000 = 1048.58 MiB -> 1049 MiB; 10485760 / 1049 = 9995.96 -> 9996 parts.
+    ['10 TiB', 10 * TiB, 1049 * MiB, 9996],
+    // The largest file whose parts stay under 5 GiB: exactly 10,000 x 5119 MiB.
+    ['10,000 x 5119 MiB', 10_000 * 5119 * MiB, 5119 * MiB, 10_000],
+    // One byte more is the first file that needs the biggest part S3 allows.
+    ['10,000 x 5119 MiB + 1', 10_000 * 5119 * MiB + 1, 5 * GiB, 9999],
+    ['the maximum - 1', 10_000 * 5 * GiB - 1, 5 * GiB, 10_000],
+    // S3's maximum object, 48.8 TiB: exactly 10,000 parts of 5 GiB.
+    ['exactly the maximum, 10,000 x 5 GiB (48.8 TiB)', 10_000 * 5 * GiB, 5 * GiB, 10_000],
   ])('%s', (_label, fileSize, partSize, partCount) => {
     expect(planParts(fileSize)).toEqual({ fileSize, partSize, partCount });
   });
@@ -61,18 +75,38 @@ describe('planParts: the cases S3 cares about', () => {
     expect(partRange(plan, 1)).toEqual({ offset: 0, length: 0 });
   });
 
-  it.each([5 * TiB + 1, 6 * TiB, Number.MAX_SAFE_INTEGER])('refuses %i bytes as FILE_TOO_LARGE, saying what to do', (size) => {
+  it('allows objects up to S3\'s maximum: 10,000 parts of 5 GiB (53,687,091,200,000 bytes)', () => {
+    expect(S3_LIMITS.maxObjectSize).toBe(53_687_091_200_000);
+    expect(S3_LIMITS.maxObjectSize).toBe(S3_LIMITS.maxParts * S3_LIMITS.maxPartSize);
+  });
+
+  it.each([10_000 * 5 * GiB + 1, 49 * TiB, Number.MAX_SAFE_INTEGER])('refuses %i bytes as FILE_TOO_LARGE, saying the limit and what to do', (size) => {
     const error = planError(size);
     expect(error.code).toBe('FILE_TOO_LARGE');
+    expect(error.problem).toBe('FILE_TOO_LARGE');
     expect(error.name).toBe('PartPlanError');
     expect(error.message).toContain(String(size));
+    // The real limit, in bytes and in units a person reads.
+    expect(error.message).toContain('at most 53687091200000 bytes (48.8 TiB)');
     expect(error.message).toMatch(/split the file/i);
+  });
+
+  it('says the size of a file just over the limit without rounding it up past what it is', () => {
+    expect(planError(10_000 * 5 * GiB + 1).message).toMatch(/^The file is 53687091200001 bytes \(48\.8 TiB\); /);
+    expect(planError(Number.MAX_SAFE_INTEGER).message).toMatch(/\(7\.99 PiB\)/);
+  });
+
+  it('states a lowered limit in bytes too', () => {
+    const limits = { maxParts: 4, minPartSize: 2, maxPartSize: 8, maxObjectSize: 32, unit: 1 };
+    expect(planError(33, { preferredPartSize: 2, limits }).message).toContain('at most 32 bytes (32 B)');
   });
 
   it.each([-1, -5 * MiB, 0.5, 1.5, 5 * MiB + 0.25, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 2 ** 53])(
     'refuses the file size %d as INVALID_FILE_SIZE',
     (size) => {
-      expect(planError(size).code).toBe('INVALID_FILE_SIZE');
+      const error = planError(size);
+      expect(error.code).toBe('INVALID_INPUT');
+      expect(error.problem).toBe('INVALID_FILE_SIZE');
     },
   );
 
@@ -89,7 +123,8 @@ describe('planParts: the cases S3 cares about', () => {
     ['Infinity', Number.POSITIVE_INFINITY],
   ])('refuses a preferred part size %s as INVALID_PART_SIZE', (_label, preferredPartSize) => {
     const error = planError(GiB, { preferredPartSize });
-    expect(error.code).toBe('INVALID_PART_SIZE');
+    expect(error.code).toBe('INVALID_INPUT');
+    expect(error.problem).toBe('INVALID_PART_SIZE');
     // The message gives the allowed range.
     expect(error.message).toContain('5');
     expect(error.message).toContain('5120');
@@ -99,6 +134,8 @@ describe('planParts: the cases S3 cares about', () => {
     // [label, fileSize, preferred, expected partSize, expected partCount]
     ['the 5 MiB minimum is accepted', 5 * MiB + 1, 5 * MiB, 5 * MiB, 2],
     ['the 5 GiB maximum is accepted', 5 * TiB, 5 * GiB, 5 * GiB, 1024],
+    ['the 5 GiB maximum fills the largest object exactly', 10_000 * 5 * GiB, 5 * GiB, 5 * GiB, 10_000],
+    ['a small preferred size is raised to 5 GiB for the largest object', 10_000 * 5 * GiB, 5 * MiB, 5 * GiB, 10_000],
     ['a larger preferred size is honoured', 50 * GiB, 64 * MiB, 64 * MiB, 800],
     ['a preferred size above what a tiny file needs is kept', 1, 128 * MiB, 128 * MiB, 1],
     ['a preferred size too small for the file is raised', TiB, 5 * MiB, 105 * MiB, 9987],
@@ -106,6 +143,26 @@ describe('planParts: the cases S3 cares about', () => {
     ['one byte more raises it by one MiB', 10_000 * 8 * MiB + 1, 8 * MiB, 9 * MiB, 8889],
   ])('%s', (_label, fileSize, preferredPartSize, partSize, partCount) => {
     expect(planParts(fileSize, { preferredPartSize })).toEqual({ fileSize, partSize, partCount });
+  });
+});
+
+describe('PartPlanError: a typed DocksideError every carrier understands', () => {
+  it.each<[string, string, () => unknown]>([
+    ['too large', 'FILE_TOO_LARGE', () => planParts(10_000 * 5 * GiB + 1)],
+    ['a bad part size', 'INVALID_INPUT', () => planParts(GiB, { preferredPartSize: 4 * MiB })],
+    ['a bad file size', 'INVALID_INPUT', () => planParts(-1)],
+  ])('%s is a DocksideError with code %s, permanent, serialisable without a stack', (_label, code, plan) => {
+    let thrown: unknown;
+    try {
+      plan();
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(DocksideError);
+    const error = thrown as DocksideError;
+    expect(error.code).toBe(code);
+    expect(error.retryable).toBe(false);
+    expect(error.toInfo()).toEqual({ code, message: error.message, retryable: false });
   });
 });
 
@@ -134,6 +191,12 @@ describe('planParts: invariants over a sweep of sizes', () => {
     Math.floor(4.99 * TiB),
     5 * TiB - 1,
     5 * TiB,
+    5 * TiB + 1,
+    10 * TiB,
+    Math.floor(33.3 * TiB) + 5,
+    10_000 * 5119 * MiB + 1,
+    10_000 * 5 * GiB - 1,
+    10_000 * 5 * GiB,
   ];
   const preferences: Array<number | undefined> = [undefined, 5 * MiB, 8 * MiB, 64 * MiB, GiB, 5 * GiB];
 
@@ -211,6 +274,11 @@ describe('partRange', () => {
     expect(partRange(plan, plan.partCount)).toEqual({ offset: 9986 * 525 * MiB, length: 5 * TiB - 9986 * 525 * MiB });
   });
 
+  it('gives the last part of the largest plan a whole 5 GiB, ending at the last byte', () => {
+    const plan = planParts(10_000 * 5 * GiB);
+    expect(partRange(plan, 10_000)).toEqual({ offset: 9999 * 5 * GiB, length: 5 * GiB });
+  });
+
   it.each([0, -1, 4, 1.5, Number.NaN])('rejects part number %d of a 3-part plan', (n) => {
     const plan = planParts(40 * MiB);
     expect(plan.partCount).toBe(3);
@@ -244,7 +312,7 @@ describe('planParts with lowered limits (unit of 1 byte)', () => {
   });
 
   it.each([1, 9, 0])('refuses preferred part size %i outside the lowered limits', (preferredPartSize) => {
-    expect(planError(10, { preferredPartSize, limits }).code).toBe('INVALID_PART_SIZE');
+    expect(planError(10, { preferredPartSize, limits }).problem).toBe('INVALID_PART_SIZE');
   });
 
   it('keeps whole units when the unit is larger than a byte', () => {
@@ -252,7 +320,7 @@ describe('planParts with lowered limits (unit of 1 byte)', () => {
     const plan = planParts(100_000, { preferredPartSize: 4096, limits: kib });
     // 100,000 / 10 = 10,000 bytes -> rounded up to 10 KiB.
     expect(plan).toEqual({ fileSize: 100_000, partSize: 10 * 1024, partCount: 10 });
-    expect(planError(100_000, { preferredPartSize: 4097, limits: kib }).code).toBe('INVALID_PART_SIZE');
+    expect(planError(100_000, { preferredPartSize: 4097, limits: kib }).problem).toBe('INVALID_PART_SIZE');
   });
 
   it('raises the default part size to a lowered minPartSize above 16 MiB', () => {
