@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DocksideError } from '../../../shared/errors.js';
+import { PartPlanError, planParts } from '../../../shared/part-planner.js';
 import { type ChecksumType, type TransferRecord, type TransferTarget } from '../../../shared/transfer-model.js';
 import { BackendClient, backendTargetFor, NodeFileSource } from '../../engine/index.js';
 import { backendFetch } from '../cli-network.js';
@@ -66,7 +67,7 @@ async function upload(files: string[], flags: UploadFlags, home: string | undefi
   const endpoint = rawEndpoint ? endpointOption(rawEndpoint) : null;
   const region = flags.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
 
-  const paths = await checkFiles(files);
+  const paths = await checkFiles(files, flags.partSize);
   return addAndRun(paths, flags, home, limits, async (path) => ({
     bucket,
     key: flags.key ?? path.split(/[\\/]/).pop()!,
@@ -76,14 +77,20 @@ async function upload(files: string[], flags: UploadFlags, home: string | undefi
   }));
 }
 
-/** Checks every file before anything is journaled or asked of a backend: bad input changes nothing. */
-async function checkFiles(files: string[]): Promise<string[]> {
+/**
+ * Checks every file before anything is journaled or asked of a backend: bad input changes nothing.
+ * Each is planned as the engine will plan it, so a file above S3's largest object is refused here.
+ */
+async function checkFiles(files: string[], partSize: number | undefined): Promise<string[]> {
   const paths = [...new Set(files.map((f) => resolve(f)))];
   const source = new NodeFileSource();
   for (const path of paths) {
     try {
-      await source.identify(path);
+      const { size } = await source.identify(path);
+      planParts(size, partSize === undefined ? {} : { preferredPartSize: partSize });
     } catch (error) {
+      // The planner's message is about "the file": name it, since several may be given.
+      if (error instanceof PartPlanError) throw new UsageError(`${path}: ${error.message}`);
       if (error instanceof DocksideError) throw new UsageError(error.message);
       throw error;
     }
@@ -100,7 +107,7 @@ async function uploadThroughBackend(files: string[], flags: UploadFlags, home: s
   for (const [flag, given] of [['--key', flags.key], ['--endpoint', flags.endpoint], ['--region', flags.region]] as const) {
     if (given !== undefined) throw new UsageError(`${flag} applies to uploads straight to S3 (with --bucket); the backend chooses where files go.`);
   }
-  const paths = await checkFiles(files);
+  const paths = await checkFiles(files, flags.partSize);
   const client = new BackendClient({ ...login, ...backendFetch() });
   return addAndRun(paths, flags, home, limits, async (path, engine) =>
     backendTargetFor({
