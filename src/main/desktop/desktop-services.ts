@@ -7,6 +7,7 @@
  */
 import { DocksideError } from '../../shared/errors.js';
 import type { Settings } from '../../shared/ipc-contract.js';
+import { planParts } from '../../shared/part-planner.js';
 import type { TransferRecord } from '../../shared/transfer-model.js';
 import {
   awsDefaultCredentials,
@@ -147,6 +148,8 @@ export async function openDesktopServices(options: DesktopServicesOptions): Prom
     const records: TransferRecord[] = [];
     for (const filePath of await expandPaths(paths)) {
       const { size } = await files.identify(filePath);
+      // A file S3 cannot take (above 48.8 TiB) is refused here, before the backend is asked for an upload.
+      planParts(size);
       const target = await backendTargetFor({ client: backend, filePath, size, transfers: manager.list() });
       records.push(await manager.add({ filePath, target }));
     }

@@ -5,8 +5,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { SignIn } from '../../../src/main/desktop/auth-bridge.js';
 import { openDesktopServices, type DesktopServices } from '../../../src/main/desktop/desktop-services.js';
+import { toIpcError } from '../../../src/main/desktop/dispatch.js';
 import { MemoryUserSettingsStore, type PolicyEnvironment } from '../../../src/main/settings/index.js';
+import { startLocalHttp } from '../../support/local-http.js';
+import { S3_MAX_OBJECT_BYTES, sparseDir } from '../../support/sparse-file.js';
 
 let dir: string;
 let services: DesktopServices | null = null;
@@ -31,11 +35,11 @@ function policyAt(policy: string | undefined): Partial<PolicyEnvironment> {
   };
 }
 
-async function open(policy: string | undefined, onSettingsChanged = vi.fn(), builtInBackendUrl: string | null = null) {
+async function open(policy: string | undefined, onSettingsChanged = vi.fn(), builtInBackendUrl: string | null = null, signIn: SignIn | null = null) {
   const emit = vi.fn();
   services = await openDesktopServices({
     home: join(dir, 'home'),
-    signIns: { get: () => null, set: () => true, clear: () => undefined },
+    signIns: { get: () => signIn, set: () => true, clear: () => undefined },
     settingsStore: new MemoryUserSettingsStore(),
     policyEnvironment: policyAt(policy),
     emit,
@@ -92,5 +96,28 @@ describe('openDesktopServices', () => {
     writeFileSync(join(dir, 'a.bin'), 'x');
     await expect(s.handlers['transfers:add']({ paths: [join(dir, 'a.bin')] })).rejects.toMatchObject({ code: 'BACKEND_AUTH', message: expect.stringMatching(/sign in/i) });
     expect(await s.handlers['auth:status'](undefined)).toEqual({ signedIn: false, backendUrl: null, user: null });
+  });
+
+  it('signed in: a file above 48.8 TiB is refused as FILE_TOO_LARGE before the backend is asked for an upload', async () => {
+    const backend = await startLocalHttp();
+    const sparse = sparseDir('desktop-too-large');
+    try {
+      const big = sparse.file('too-big.bin', S3_MAX_OBJECT_BYTES + 1);
+      const { services: s } = await open(undefined, vi.fn(), null, { backendUrl: backend.url, token: 't' });
+      const error: unknown = await Promise.resolve(s.handlers['transfers:add']({ paths: [big] })).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      // What the window is sent: the code and the planner's message, not "Something went wrong".
+      expect(toIpcError(error)).toEqual({
+        code: 'FILE_TOO_LARGE',
+        message: `The file is ${S3_MAX_OBJECT_BYTES + 1} bytes (48.8 TiB); an S3 object can be at most ${S3_MAX_OBJECT_BYTES} bytes (48.8 TiB). Split the file before uploading it.`,
+      });
+      expect(backend.requests).toEqual([]);
+      expect(await s.handlers['transfers:list'](undefined)).toEqual([]);
+    } finally {
+      await backend.close();
+      sparse.remove();
+    }
   });
 });
