@@ -4,9 +4,10 @@
  * by the engine's backend client (which parses every response with them).
  */
 import { z } from 'zod';
+import { S3_LIMITS } from './part-planner.js';
 
-/** S3's largest object: 5 TiB. */
-export const MAX_OBJECT_SIZE = 5 * 1024 ** 4;
+/** S3's largest object: 10,000 parts of 5 GiB (48.8 TiB), the planner's own limit. */
+export const MAX_OBJECT_SIZE = S3_LIMITS.maxObjectSize;
 
 export const UPLOAD_STATUSES = ['uploading', 'docked', 'promoting', 'available', 'failed', 'aborted'] as const;
 export type UploadStatus = (typeof UPLOAD_STATUSES)[number];

@@ -71,6 +71,22 @@ describe('POST /v1/uploads', () => {
     expect(res.statusCode).toBe(201);
   });
 
+  // S3's largest object is 10,000 parts of 5 GiB = 48.8 TiB (since December 2025; 5 TiB before).
+  it.each([
+    ['5 TiB + 1 (the old limit + 1)', 5 * 1024 ** 4 + 1],
+    ['48.8 TiB, exactly 10,000 x 5 GiB', 53_687_091_200_000],
+  ])('accepts %s', async (_label, size) => {
+    expect(MAX_OBJECT_SIZE).toBe(53_687_091_200_000);
+    const res = await h.app.inject({ method: 'POST', url: '/v1/uploads', headers: auth('alice'), payload: { ...CREATE_BODY, size } });
+    expect(res.statusCode, res.body).toBe(201);
+    expect((await h.store.get((res.json() as { id: string }).id))?.size).toBe(size);
+  });
+
+  it('refuses 48.8 TiB + 1 byte as INVALID_REQUEST naming body.size', async () => {
+    const res = await h.app.inject({ method: 'POST', url: '/v1/uploads', headers: auth('alice'), payload: { ...CREATE_BODY, size: 53_687_091_200_001 } });
+    expect(expectApiError(res, 400, 'INVALID_REQUEST')).toMatch(/body\.size/);
+  });
+
   it('answers 503 with Retry-After when STS cannot vend, and leaves no record behind', async () => {
     h.vendor.failWith = FakeVendor.unavailable();
     const res = await h.app.inject({ method: 'POST', url: '/v1/uploads', headers: auth('alice'), payload: CREATE_BODY });
