@@ -5,17 +5,17 @@
  * S3 calls so each rule can be table-tested.
  */
 import type { ChecksumSpec } from '../../../src/shared/backend-api.js';
+import { GiB, MiB, S3_LIMITS } from '../../../src/shared/part-planner.js';
 import type { UploadRecord } from './upload-store.js';
-
-const MiB = 1024 * 1024;
-const GiB = 1024 * MiB;
 
 /** CopyObject copies at most 5 GiB; larger objects need UploadPartCopy. */
 export const MAX_SINGLE_COPY_BYTES = 5 * GiB;
-/** S3's bounds on one part: 5 MiB (except the last) to 5 GiB, at most 10,000 parts. */
-export const MIN_PART_BYTES = 5 * MiB;
-export const MAX_PART_BYTES = 5 * GiB;
-export const MAX_PARTS = 10_000;
+/** S3's bounds on one part: 5 MiB (except the last) to 5 GiB, at most 10,000 parts (the planner's S3_LIMITS). */
+export const MIN_PART_BYTES = S3_LIMITS.minPartSize;
+export const MAX_PART_BYTES = S3_LIMITS.maxPartSize;
+export const MAX_PARTS = S3_LIMITS.maxParts;
+/** S3's largest object, 10,000 x 5 GiB (48.8 TiB): the largest a multipart copy can make. */
+export const MAX_OBJECT_BYTES = S3_LIMITS.maxObjectSize;
 
 /** What S3 reports about an object (HeadObject with ChecksumMode ENABLED). */
 export interface ObjectFacts {
@@ -45,7 +45,10 @@ export type CopyPlan =
 export interface CopyPlanOptions {
   /** Objects larger than this are copied in parts (at most MAX_SINGLE_COPY_BYTES). */
   readonly multipartThreshold: number;
-  /** Preferred part size; raised when the object would need more than MAX_PARTS parts. */
+  /**
+   * Preferred part size; raised to the smallest whole MiB that fits the object in MAX_PARTS parts
+   * (512 MiB by default covers 10,000 x 512 MiB = 4.88 TiB; a 48.8 TiB object gets 5 GiB parts).
+   */
   readonly partSize: number;
   /** Smallest part allowed (S3: 5 MiB; lowered only against a test server). */
   readonly minPartSize?: number;
@@ -76,7 +79,7 @@ export function rangesFromPartSizes(partSizes: readonly number[]): ByteRange[] {
  * A FULL_OBJECT CRC32 is the same whatever the part layout, so the copy picks its own parts. A
  * COMPOSITE checksum is a checksum of the part checksums, so it can only be compared with a copy
  * made of exactly the same parts: such objects are copied part for part (`sourcePartSizes`), at
- * any size.
+ * any size. An object larger than S3's maximum cannot be copied into 10,000 parts of 5 GiB: refused.
  */
 export function planCopy(
   size: number,
@@ -84,6 +87,9 @@ export function planCopy(
   options: CopyPlanOptions,
   sourcePartSizes?: readonly number[],
 ): CopyPlan {
+  if (size > MAX_OBJECT_BYTES) {
+    throw new RangeError(`an object of ${size} bytes is larger than S3's maximum (${MAX_OBJECT_BYTES} bytes, 10,000 parts of 5 GiB) and cannot be copied`);
+  }
   if (checksumType === 'COMPOSITE') {
     if (!sourcePartSizes || sourcePartSizes.length === 0) {
       throw new RangeError('a COMPOSITE checksum can only be verified on a part-for-part copy: source part sizes are needed');

@@ -34,7 +34,7 @@ export interface PromotionJobOptions {
   readonly heartbeatIntervalMs?: number;
   /** Redelivery delay after a transient failure: base·2^(n-1) s, capped. Default 5 s, cap 60 s. */
   readonly retryDelay?: { readonly baseSeconds: number; readonly capSeconds: number };
-  /** Copy tuning; the threshold defaults to S3's 5 GiB CopyObject limit, parts to 512 MiB. */
+  /** Copy tuning; the threshold defaults to S3's 5 GiB CopyObject limit, parts to 512 MiB (raised to fit 10,000 parts: 5 GiB at 48.8 TiB). */
   readonly copy?: Partial<CopyPlanOptions>;
   readonly now?: () => number;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   isVerifiedCopyOf,
+  MAX_OBJECT_BYTES,
   MAX_PARTS,
   MAX_SINGLE_COPY_BYTES,
   planCopy,
@@ -77,6 +78,43 @@ describe('planCopy', () => {
     expect(plan.parts.length).toBeLessThanOrEqual(MAX_PARTS);
     expect(Math.max(...plan.parts.map((p) => p.end - p.start + 1))).toBeLessThanOrEqual(5 * GiB);
     coversExactly(5 * TiB, plan.parts);
+  });
+
+  // [label, size, expected part size, expected part count] with the job's default 512 MiB parts.
+  it.each<[string, number, number, number]>([
+    ['10,000 x 512 MiB (4.88 TiB): the default part size fills 10,000 parts', 10_000 * 512 * MiB, 512 * MiB, 10_000],
+    ['10,000 x 512 MiB + 1: one MiB more a part', 10_000 * 512 * MiB + 1, 513 * MiB, 9981],
+    ['5 TiB', 5 * TiB, 525 * MiB, 9987],
+    ['5 TiB + 1 (the old limit + 1)', 5 * TiB + 1, 525 * MiB, 9987],
+    ['10 TiB', 10 * TiB, 1049 * MiB, 9996],
+    ['10,000 x 5119 MiB + 1: the first object that needs 5 GiB parts', 10_000 * 5119 * MiB + 1, 5 * GiB, 9999],
+    ['48.8 TiB - 1', 10_000 * 5 * GiB - 1, 5 * GiB, 10_000],
+    ['48.8 TiB, S3\'s largest object: exactly 10,000 parts of 5 GiB', 10_000 * 5 * GiB, 5 * GiB, 10_000],
+  ])('copies %s in parts within S3\'s limits', (_label, size, partSize, partCount) => {
+    const plan = planCopy(size, 'FULL_OBJECT', defaults);
+    if (plan.kind !== 'multipart') throw new Error('expected multipart');
+    expect(plan.parts).toHaveLength(partCount);
+    const lengths = plan.parts.map((p) => p.end - p.start + 1);
+    expect(lengths.slice(0, -1).every((n) => n === partSize)).toBe(true);
+    expect(lengths.at(-1)).toBeGreaterThan(0);
+    expect(lengths.at(-1)).toBeLessThanOrEqual(partSize);
+    expect(partSize).toBeLessThanOrEqual(5 * GiB);
+    coversExactly(size, plan.parts);
+  });
+
+  it('refuses an object above 48.8 TiB instead of planning more than 10,000 parts', () => {
+    expect(MAX_OBJECT_BYTES).toBe(53_687_091_200_000);
+    expect(() => planCopy(MAX_OBJECT_BYTES + 1, 'FULL_OBJECT', defaults)).toThrow(/larger than S3's maximum \(53687091200000 bytes/);
+    expect(() => planCopy(MAX_OBJECT_BYTES + 1, 'FULL_OBJECT', { ...defaults, partSize: 5 * GiB })).toThrow(RangeError);
+    expect(() => planCopy(MAX_OBJECT_BYTES + 1, 'COMPOSITE', defaults, [MAX_OBJECT_BYTES + 1])).toThrow(RangeError);
+  });
+
+  it('copies a COMPOSITE 48.8 TiB object part for part: its own 10,000 parts of 5 GiB', () => {
+    const sizes = Array.from({ length: 10_000 }, () => 5 * GiB);
+    const plan = planCopy(MAX_OBJECT_BYTES, 'COMPOSITE', defaults, sizes);
+    if (plan.kind !== 'multipart') throw new Error('expected multipart');
+    expect(plan.parts).toHaveLength(10_000);
+    coversExactly(MAX_OBJECT_BYTES, plan.parts);
   });
 
   it('honours a small threshold and part size for tests (minPartSize lowered)', () => {
