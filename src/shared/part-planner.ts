@@ -10,6 +10,7 @@
  * the part size: parts are streamed in 256 KiB chunks (src/main/engine/part-body.ts).
  */
 import { DocksideError } from './errors.js';
+import { formatBinaryBytes } from './units.js';
 
 export const MiB = 1024 * 1024;
 export const GiB = 1024 * MiB;
@@ -76,7 +77,7 @@ export function planParts(fileSize: number, options: PlanOptions = {}): PartPlan
   if (fileSize > limits.maxObjectSize) {
     throw new PartPlanError(
       'FILE_TOO_LARGE',
-      `The file is ${fileSize} bytes (${binaryUnits(fileSize)}); an S3 object can be at most ${limits.maxObjectSize} bytes (${binaryUnits(limits.maxObjectSize)}). Split the file before uploading it.`,
+      `The file is ${fileSize} bytes (${formatBinaryBytes(fileSize)}); an S3 object can be at most ${limits.maxObjectSize} bytes (${formatBinaryBytes(limits.maxObjectSize)}). Split the file before uploading it.`,
     );
   }
   const preferred = options.preferredPartSize ?? Math.min(Math.max(DEFAULT_PART_SIZE, limits.minPartSize), limits.maxPartSize);
@@ -92,24 +93,6 @@ export function planParts(fileSize: number, options: PlanOptions = {}): PartPlan
   // An empty file is still one (empty) part: S3 needs at least one part to complete.
   const partCount = Math.max(1, Math.ceil(fileSize / partSize));
   return { fileSize, partSize, partCount };
-}
-
-/**
- * `bytes` in the largest binary unit it reaches, to three significant digits, rounded down so a
- * size just over a limit never reads as more than it is ("48.8 TiB", "5.00 TiB", "32 B").
- */
-function binaryUnits(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
-  let value = bytes;
-  let i = 0;
-  while (value >= 1024 && i < units.length - 1) {
-    value /= 1024;
-    i++;
-  }
-  if (i === 0) return `${bytes} B`;
-  const decimals = value >= 100 ? 0 : value >= 10 ? 1 : 2;
-  const factor = 10 ** decimals;
-  return `${(Math.floor(value * factor) / factor).toFixed(decimals)} ${units[i]}`;
 }
 
 /** Byte range of part `partNumber` (1-based) in a plan. */

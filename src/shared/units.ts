@@ -20,6 +20,8 @@
 // Formatting rules:
 //   - formatBytes uses decimal SI units (B, kB, MB, GB, TB, PB) with 3 significant digits; below 1000 B
 //     it prints whole bytes. Values that round up to 1000 of one unit move to the next ("1.00 MB").
+//   - formatBinaryBytes uses IEC units (B, KiB, … EiB) with 3 significant digits, rounded down, for
+//     limits that are powers of 1024 ("48.8 TiB"); negative inputs format as "unknown" there.
 //   - Non-finite inputs format as "unknown".
 
 /** Error thrown by parseSize and parseRate; the message says what was wrong and what to type instead. */
@@ -136,6 +138,27 @@ export function formatBytes(bytes: number): string {
   }
   const last = SI_UNITS.length - 1;
   return `${Math.round(bytes / 1000 ** last)} ${SI_UNITS[last]}`;
+}
+
+const IEC_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'] as const;
+
+/**
+ * Format a byte count in binary (IEC) units with 3 significant digits, rounded down so a size
+ * just over a limit never reads as more than it is: "32 B", "5.00 TiB", "48.8 TiB". For limits
+ * that are powers of 1024 (S3's are), where decimal units would hide them.
+ */
+export function formatBinaryBytes(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 0) return 'unknown';
+  let value = bytes;
+  let i = 0;
+  while (value >= 1024 && i < IEC_UNITS.length - 1) {
+    value /= 1024;
+    i++;
+  }
+  if (i === 0) return `${Math.floor(bytes)} B`;
+  const decimals = value >= 100 ? 0 : value >= 10 ? 1 : 2;
+  const factor = 10 ** decimals;
+  return `${(Math.floor(value * factor) / factor).toFixed(decimals)} ${IEC_UNITS[i]}`;
 }
 
 /** Format a transfer rate in bytes per second for people: "85.2 MB/s", "0 B/s". */

@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import {
   UnitParseError,
+  formatBinaryBytes,
   formatBytes,
   formatDuration,
   formatEta,
@@ -235,6 +236,31 @@ describe('formatBytes', () => {
     [Number.POSITIVE_INFINITY, 'unknown'],
   ])('formats %d as %j', (bytes, expected) => {
     expect(formatBytes(bytes)).toBe(expected);
+  });
+});
+
+describe('formatBinaryBytes', () => {
+  it.each<[number, string]>([
+    [0, '0 B'],
+    [32, '32 B'],
+    [1023, '1023 B'],
+    [1024, '1.00 KiB'],
+    [1536, '1.50 KiB'],
+    [16 * MiB, '16.0 MiB'],
+    [525 * MiB, '525 MiB'],
+    [5 * GiB, '5.00 GiB'],
+    [5 * TiB, '5.00 TiB'],
+    [5 * TiB + 1, '5.00 TiB'],
+    // S3's largest object, 10,000 x 5 GiB = 48.828125 TiB: rounded down, never up.
+    [10_000 * 5 * GiB, '48.8 TiB'],
+    [10_000 * 5 * GiB + 1, '48.8 TiB'],
+    [1023.99 * TiB, '1023 TiB'],
+    [Number.MAX_SAFE_INTEGER, '7.99 PiB'],
+    [-1, 'unknown'],
+    [Number.NaN, 'unknown'],
+    [Number.POSITIVE_INFINITY, 'unknown'],
+  ])('formats %d as %j', (bytes, expected) => {
+    expect(formatBinaryBytes(bytes)).toBe(expected);
   });
 });
 
