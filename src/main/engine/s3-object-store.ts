@@ -159,6 +159,7 @@ export class S3ObjectStore implements ObjectStore {
       // With the value, a header; without it, the SDK streams the body as aws-chunked and
       // sends the CRC32 it computed on the way as a trailer (one read of the part, not two).
       ...(req.checksumCrc32 !== undefined ? { ChecksumCRC32: req.checksumCrc32 } : { ChecksumAlgorithm: 'CRC32' as const }),
+      ...(req.contentMd5 !== undefined ? { ContentMD5: req.contentMd5 } : {}),
     });
     const chunkBytes = req.bodyChunkBytes;
     if (req.checksumCrc32 === undefined && chunkBytes !== undefined) {
