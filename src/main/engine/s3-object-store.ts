@@ -121,7 +121,7 @@ const s3CodeOf = (raw: unknown): string => {
   return e.Code ?? (e.name && e.name !== 'Error' && e.name !== 'UnknownError' ? e.name : '');
 };
 
-/** "UploadPart of part 3 of upload X to s3://bucket/key" and the like. */
+/** "UploadPart of part 3 of upload X on s3://bucket/key" and the like. */
 function label(operation: Operation, where: Where): string {
   const part = where.partNumber !== undefined ? ` of part ${where.partNumber}` : '';
   const upload = where.uploadId !== undefined ? ` of upload ${where.uploadId}` : '';
@@ -234,7 +234,7 @@ export class S3ObjectStore implements ObjectStore {
     }
     if (trailer && (status === 411 || status === 501 || classified.code === 'INVALID_REQUEST')) {
       return new ChecksumTrailerRefusedError(
-        `${what}: the server refused the part's CRC32 sent as an aws-chunked trailer (${classified.message}). Send the CRC32 in a header instead.`,
+        `${what}: the server refused the part's CRC32 sent as an aws-chunked trailer (it answered ${answered(raw)}); it takes the CRC32 in a header instead.`,
         raw,
       );
     }
