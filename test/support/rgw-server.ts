@@ -13,10 +13,9 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { accessSync, constants, mkdirSync, mkdtempSync, openSync, closeSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { freePort } from './moto-server.js';
+import { answersHttp, freePort } from './moto-server.js';
 
 /** A throwaway RGW: its endpoint and user, and how to stop it. */
 export interface RgwServer extends RgwEndpoint {
@@ -221,18 +220,6 @@ function logTail(path: string): string {
   }
 }
 
-/** One GET /; true once radosgw answers S3 at all (an anonymous ListBuckets answers 200). */
-function probe(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/', agent: false, timeout: 1_000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode !== undefined && res.statusCode < 500);
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(false));
-  });
-}
-
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 class Cluster {
@@ -326,7 +313,8 @@ export async function startRgw(): Promise<RgwServer> {
     cluster.spawn('rgw', 'radosgw', [...c, '-n', 'client.rgw']);
 
     const deadline = began + STARTUP_TIMEOUT_MS;
-    while (!(await probe(rgwPort))) {
+    // An anonymous ListBuckets (GET /) answers 200 once radosgw serves S3.
+    while (!(await answersHttp(rgwPort, '/'))) {
       cluster.assertRunning();
       if (Date.now() > deadline) {
         throw new Error(`radosgw did not answer on port ${rgwPort} within ${STARTUP_TIMEOUT_MS / 1000} s.\n${logTail(join(dir, 'log', 'client.rgw.log'))}`);

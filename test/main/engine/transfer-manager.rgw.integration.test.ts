@@ -51,6 +51,15 @@ async function uploadsOf(key: string): Promise<string[]> {
   return (out.Uploads ?? []).filter((u) => u.Key === key).map((u) => u.UploadId!);
 }
 
+/** A transfer of the file at `path` to `key`, started slowly and paused once its first part is journaled. */
+async function pausedAfterOnePart(engine: Harness, path: string, key: string): Promise<string> {
+  const record = await engine.manager.add({ filePath: path, target: rgwTarget(key), partSize: PART });
+  engine.manager.start(record.id);
+  await whenPartsDone(engine, record.id, 1);
+  await engine.manager.pause(record.id);
+  return record.id;
+}
+
 describe('the engine on Ceph RGW 16.2', () => {
   it('resumes an upload aborted behind its back with a new upload, instead of failing for good', async () => {
     const home = tempDir();
@@ -58,19 +67,16 @@ describe('the engine on Ceph RGW 16.2', () => {
     // Slow enough to pause after the first part.
     const engine = engineIn(home, 8 * MiB);
     try {
-      const record = await engine.manager.add({ filePath: file.path, target: rgwTarget('aborted.bin'), partSize: PART });
-      engine.manager.start(record.id);
-      await whenPartsDone(engine, record.id, 1);
-      await engine.manager.pause(record.id);
-      const doomed = engine.journal.getTransfer(record.id)!.uploadId!;
+      const id = await pausedAfterOnePart(engine, file.path, 'aborted.bin');
+      const doomed = engine.journal.getTransfer(id)!.uploadId!;
       await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: 'aborted.bin', UploadId: doomed }));
 
       engine.manager.setBandwidthLimit(null);
-      const done = engine.manager.waitFor(record.id);
-      engine.manager.start(record.id);
+      const done = engine.manager.waitFor(id);
+      engine.manager.start(id);
       expect(await done).toMatchObject({ kind: 'completed' });
-      expect(engine.journal.getTransfer(record.id)!.uploadId).not.toBe(doomed);
-      expect(engine.journal.queryLog({ transferId: record.id }).some((e) => e.type === 'upload.restarted')).toBe(true);
+      expect(engine.journal.getTransfer(id)!.uploadId).not.toBe(doomed);
+      expect(engine.journal.queryLog({ transferId: id }).some((e) => e.type === 'upload.restarted')).toBe(true);
       expect(sha256(await objectBytes('aborted.bin'))).toBe(file.sha256);
     } finally {
       await engine.close();
@@ -104,16 +110,13 @@ describe('the engine on Ceph RGW 16.2', () => {
     const file = randomFile(home, 2 * PART + 1234);
     const engine = engineIn(home, 8 * MiB);
     try {
-      const record = await engine.manager.add({ filePath: file.path, target: rgwTarget('cancel.bin'), partSize: PART });
-      engine.manager.start(record.id);
-      await whenPartsDone(engine, record.id, 1);
-      await engine.manager.pause(record.id);
+      const id = await pausedAfterOnePart(engine, file.path, 'cancel.bin');
       expect(await uploadsOf('cancel.bin')).toHaveLength(1);
 
-      await engine.manager.cancel(record.id);
-      expect(engine.journal.getTransfer(record.id)!.state).toBe('cancelled');
+      await engine.manager.cancel(id);
+      expect(engine.journal.getTransfer(id)!.state).toBe('cancelled');
       expect(await uploadsOf('cancel.bin')).toEqual([]);
-      const log = engine.journal.queryLog({ transferId: record.id });
+      const log = engine.journal.queryLog({ transferId: id });
       expect(log.filter((e) => e.type === 'abort.failed')).toEqual([]);
     } finally {
       await engine.close();
