@@ -85,11 +85,11 @@ class LineTail {
   }
 }
 
-/** One GET against moto's own API; true once the server answers at all. */
-function probe(port: number): Promise<boolean> {
+/** One GET of `path` on a loopback port; true once a server answers it without a 5xx. */
+export function answersHttp(port: number, path: string): Promise<boolean> {
   return new Promise((resolve) => {
     // agent:false so no keep-alive socket outlives the probe.
-    const req = http.get({ host: '127.0.0.1', port, path: '/moto-api/', agent: false, timeout: 1_000 }, (res) => {
+    const req = http.get({ host: '127.0.0.1', port, path, agent: false, timeout: 1_000 }, (res) => {
       res.resume();
       resolve(res.statusCode !== undefined && res.statusCode < 500);
     });
@@ -151,7 +151,7 @@ async function tryStart(port: number, env: Record<string, string>): Promise<Atte
       const why = spawnError ? `failed to spawn (${spawnError.message})` : `exited with code ${child.exitCode ?? child.signalCode}`;
       return { ok: false, portTaken, error: new Error(`moto_server on port ${port} ${why}.\n--- moto output ---\n${output}`) };
     }
-    if (await probe(port)) {
+    if (await answersHttp(port, '/moto-api/')) {
       return { ok: true, server: { endpoint: `http://127.0.0.1:${port}`, port, stop } };
     }
     await sleep(POLL_INTERVAL_MS);

@@ -42,6 +42,11 @@ export interface UploadPartRequest {
    */
   readonly checksumCrc32?: string;
   /**
+   * MD5 of the body, base64, sent as Content-MD5: servers that check no CRC32 (Ceph RGW 16.2) still
+   * check this one and refuse the part on mismatch (BadDigest).
+   */
+  readonly contentMd5?: string;
+  /**
    * Set when the body (a stream) emits chunks of exactly this many bytes, the last one shorter:
    * the store may then announce the aws-chunked body's length instead of sending it chunked.
    */

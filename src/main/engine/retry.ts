@@ -91,10 +91,12 @@ export function classifyError(error: unknown): DocksideError {
   if (error instanceof DocksideError) return error;
   const e = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as S3Like;
   const status = e.$metadata?.httpStatusCode;
-  const name = e.name ?? '';
+  // The SDK names an error 'UnknownError' when the answer had no code, and gives that as the
+  // message when the error body had no <Message> (Ceph RGW sends none): neither says anything.
+  const name = e.name === SDK_PLACEHOLDER ? '' : (e.name ?? '');
   const code = e.code ?? '';
-  const message = e.message ?? '';
-  const detail = name && message && message !== name ? `${name}: ${message}` : name || message || 'unknown error';
+  const message = e.message === SDK_PLACEHOLDER ? '' : (e.message ?? '');
+  const detail = describeDetail(name, message, status);
 
   const s3Code = S3_CODES[name] ?? S3_CODES[code];
   if (s3Code) return make(s3Code, describe(s3Code, detail, status), error);
@@ -127,6 +129,35 @@ export function classifyError(error: unknown): DocksideError {
   // A server fault the SDK could not parse (HTML error page from a proxy, truncated XML, ...).
   if (e.$fault === 'server') return make('SERVICE_UNAVAILABLE', `The server failed: ${detail}`, error);
   return make('UNKNOWN', `Unexpected error: ${detail}`, error);
+}
+
+const SDK_PLACEHOLDER = 'UnknownError';
+
+// What S3 error codes mean, for servers that send the code without a message.
+const EXPLANATIONS: Readonly<Record<string, string>> = {
+  AccessDenied: 'access denied',
+  BadDigest: 'the bytes the server received do not match the checksum sent with them',
+  EntityTooLarge: 'the part is larger than the server takes',
+  EntityTooSmall: "a part other than the last is smaller than the server's minimum part size",
+  InternalError: 'the server failed',
+  InvalidDigest: 'the checksum sent with the request is not valid',
+  InvalidPart: "a listed part is not on the server, or its ETag or checksum does not match the server's",
+  InvalidPartOrder: 'the parts were not listed in ascending order',
+  MissingContentLength: 'the server needs the request to say its Content-Length',
+  NoSuchBucket: 'the bucket does not exist',
+  NoSuchKey: 'the server has no such key (or, for a multipart upload, no such upload)',
+  NoSuchUpload: 'the multipart upload does not exist: it was aborted, expired or completed',
+  NotImplemented: 'the server does not implement a feature the request uses',
+  SignatureDoesNotMatch: 'the request signature does not match: check the secret access key',
+  XAmzContentSHA256Mismatch: 'the server could not verify the body as sent (an aws-chunked body, or its checksum trailer)',
+};
+
+/** "Name: message", or the code's meaning when the server sent no message. */
+function describeDetail(name: string, message: string, status: number | undefined): string {
+  if (name && message && message !== name) return `${name}: ${message}`;
+  if (message) return message;
+  if (name) return status === undefined && !EXPLANATIONS[name] ? name : `${name}: ${EXPLANATIONS[name] ?? 'the server gave no reason'}`;
+  return status === undefined ? 'unknown error' : 'the server answered with neither an error code nor a message';
 }
 
 function describe(code: ErrorCode, detail: string, status: number | undefined): string {

@@ -2,6 +2,16 @@
  * ObjectStore on the AWS SDK v3 S3 client. The SDK's own retries are off (maxAttempts 1):
  * part bodies are streams that cannot be replayed, and the engine retries with its own policy,
  * for as long as the transfer is active, re-reading the part from disk.
+ *
+ * Errors mean the same whatever S3 server answered them, per operation rather than per error code
+ * (test/contracts/object-store.contract.ts checks it on moto, our sink and Ceph RGW):
+ * - every failure is a DocksideError whose message names the operation and the object;
+ * - a 404 to an operation on a multipart upload means the upload is gone (UPLOAD_NOT_FOUND),
+ *   whatever code came with it (RGW answers ListParts with NoSuchKey), unless the bucket is missing;
+ * - a 5xx to UploadPart or Complete is checked with a ListParts: when the upload is gone, that is
+ *   the answer (moto answers 500 pages, RGW "This multipart completion is already in progress");
+ * - a part whose aws-chunked CRC32 trailer the server refuses throws ChecksumTrailerRefusedError;
+ * - Complete's ETag is quoted, and asked of HeadObject when the server answered none (RGW).
  */
 import {
   AbortMultipartUploadCommand,
@@ -19,7 +29,9 @@ import type { BuildMiddleware } from '@smithy/types';
 import http, { type Agent as HttpAgent } from 'node:http';
 import https, { type Agent as HttpsAgent } from 'node:https';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { DocksideError } from '../../shared/errors.js';
 import type { TransferTarget } from '../../shared/transfer-model.js';
+import { classifyError } from './retry.js';
 import { announceAwsChunkedLength } from './aws-chunked-length.js';
 import { PART_CHUNKS } from './part-body.js';
 import { hookStoreAgent } from './store-agents.js';
@@ -57,6 +69,76 @@ export interface S3ObjectStoreOptions {
    * Either way the store puts them behind the 100-continue gate (see makeClient).
    */
   readonly agents?: (options: { maxSockets: number }) => { httpAgent: HttpAgent; httpsAgent: HttpsAgent };
+  /** Parts asked for per ListParts page (default and S3's maximum 1000; tests use fewer). */
+  readonly listPartsPageSize?: number;
+}
+
+/** The S3 operations, as named in messages. */
+type Operation =
+  | 'CreateMultipartUpload'
+  | 'UploadPart'
+  | 'ListParts'
+  | 'ListMultipartUploads'
+  | 'CompleteMultipartUpload'
+  | 'AbortMultipartUpload'
+  | 'HeadObject';
+
+interface Where {
+  readonly bucket: string;
+  readonly key: string;
+  readonly uploadId?: string;
+  readonly partNumber?: number;
+}
+
+/**
+ * The server refused a part whose CRC32 came as an aws-chunked trailer (Ceph RGW 16.2 answers
+ * 400 XAmzContentSHA256Mismatch after reading the whole body; others 411 or 501): send the CRC32
+ * in a header instead. Code INVALID_REQUEST, so it is permanent for the part as sent.
+ */
+export class ChecksumTrailerRefusedError extends DocksideError {
+  override readonly name = 'ChecksumTrailerRefusedError';
+  readonly reason = 'checksum-trailer-refused' as const;
+  constructor(message: string, cause: unknown) {
+    super('INVALID_REQUEST', message, { cause });
+  }
+}
+
+/** Whether UploadPart failed because the server does not take CRC32 trailers (see ChecksumTrailerRefusedError). */
+export function isChecksumTrailerRefusal(error: unknown): error is ChecksumTrailerRefusedError {
+  return error instanceof ChecksumTrailerRefusedError;
+}
+
+interface SdkError {
+  name?: string;
+  Code?: string;
+  message?: string;
+  $metadata?: { httpStatusCode?: number };
+}
+
+const statusOf = (raw: unknown): number | undefined => (raw as SdkError | null)?.$metadata?.httpStatusCode;
+const s3CodeOf = (raw: unknown): string => {
+  const e = (raw ?? {}) as SdkError;
+  return e.Code ?? (e.name && e.name !== 'Error' && e.name !== 'UnknownError' ? e.name : '');
+};
+
+/** "UploadPart of part 3 of upload X on s3://bucket/key" and the like. */
+function label(operation: Operation, where: Where): string {
+  const part = where.partNumber !== undefined ? ` of part ${where.partNumber}` : '';
+  const upload = where.uploadId !== undefined ? ` of upload ${where.uploadId}` : '';
+  return `${operation}${part}${upload} on s3://${where.bucket}/${where.key}`;
+}
+
+/** "HTTP 404 NoSuchKey" (what the server answered, for messages). */
+function answered(raw: unknown): string {
+  const status = statusOf(raw);
+  const code = s3CodeOf(raw);
+  return [status !== undefined ? `HTTP ${status}` : '', code].filter((s) => s.length > 0).join(' ') || 'an error';
+}
+
+/** An ETag in quotes, as S3 sends them (RGW's Complete sends it bare); '' stays ''. */
+function quoteEtag(etag: string | undefined): string {
+  const bare = (etag ?? '').trim().replace(/^"+|"+$/g, '');
+  return bare === '' ? '' : `"${bare}"`;
 }
 
 export class S3ObjectStore implements ObjectStore {
@@ -131,8 +213,51 @@ export class S3ObjectStore implements ObjectStore {
     this.makeClients();
   }
 
+  /** Sends one request, turning whatever it throws into the DocksideError it means (see the file's comment). */
+  private async call<T>(operation: Operation, where: Where, signal: AbortSignal | undefined, send: () => Promise<T>, trailer = false): Promise<T> {
+    try {
+      return await send();
+    } catch (raw) {
+      throw await this.explain(operation, where, raw, signal, trailer);
+    }
+  }
+
+  private async explain(operation: Operation, where: Where, raw: unknown, signal: AbortSignal | undefined, trailer: boolean): Promise<unknown> {
+    // A stop of ours is not the server's answer: the caller tells those apart by the signal.
+    if (signal?.aborted || raw instanceof DocksideError) return raw;
+    const classified = classifyError(raw);
+    const status = statusOf(raw);
+    const what = label(operation, where);
+    const onUpload = where.uploadId !== undefined && operation !== 'HeadObject';
+    if (onUpload && (classified.code === 'UPLOAD_NOT_FOUND' || (status === 404 && s3CodeOf(raw) !== 'NoSuchBucket'))) {
+      return this.gone(what, raw);
+    }
+    if (trailer && (status === 411 || status === 501 || classified.code === 'INVALID_REQUEST')) {
+      return new ChecksumTrailerRefusedError(
+        `${what}: the server refused the part's CRC32 sent as an aws-chunked trailer (it answered ${answered(raw)}); it takes the CRC32 in a header instead.`,
+        raw,
+      );
+    }
+    // Some servers answer parts and completions of a gone upload with a 5xx: ask whether it is there.
+    const failed = classified.code === 'SERVICE_UNAVAILABLE' || classified.code === 'UNKNOWN';
+    if ((operation === 'UploadPart' || operation === 'CompleteMultipartUpload') && onUpload && status !== undefined && status >= 500 && failed) {
+      const exists = await this.uploadExists({ bucket: where.bucket, key: where.key, uploadId: where.uploadId! }, signal).catch(() => true);
+      if (signal?.aborted) return raw;
+      if (!exists) return this.gone(what, raw);
+    }
+    return new DocksideError(classified.code, `${what}: ${classified.message}`, { cause: raw, retryable: classified.retryable });
+  }
+
+  private gone(what: string, raw: unknown): DocksideError {
+    return new DocksideError(
+      'UPLOAD_NOT_FOUND',
+      `${what}: the multipart upload no longer exists: it was aborted, expired or already completed (the server answered ${answered(raw)}).`,
+      { cause: raw },
+    );
+  }
+
   async createMultipartUpload(req: CreateUploadRequest, signal?: AbortSignal): Promise<{ uploadId: string }> {
-    const out = await this.client.send(
+    const out = await this.call('CreateMultipartUpload', req, signal, () => this.client.send(
       new CreateMultipartUploadCommand({
         Bucket: req.bucket,
         Key: req.key,
@@ -143,8 +268,8 @@ export class S3ObjectStore implements ObjectStore {
         ...(req.kmsKeyId ? { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: req.kmsKeyId } : {}),
       }),
       { abortSignal: signal },
-    );
-    if (!out.UploadId) throw new Error('CreateMultipartUpload answered without an UploadId.');
+    ));
+    if (!out.UploadId) throw new DocksideError('INVALID_REQUEST', `${label('CreateMultipartUpload', req)}: the server answered without an UploadId.`);
     return { uploadId: out.UploadId };
   }
 
@@ -159,6 +284,7 @@ export class S3ObjectStore implements ObjectStore {
       // With the value, a header; without it, the SDK streams the body as aws-chunked and
       // sends the CRC32 it computed on the way as a trailer (one read of the part, not two).
       ...(req.checksumCrc32 !== undefined ? { ChecksumCRC32: req.checksumCrc32 } : { ChecksumAlgorithm: 'CRC32' as const }),
+      ...(req.contentMd5 !== undefined ? { ContentMD5: req.contentMd5 } : {}),
     });
     const chunkBytes = req.bodyChunkBytes;
     if (req.checksumCrc32 === undefined && chunkBytes !== undefined) {
@@ -171,32 +297,33 @@ export class S3ObjectStore implements ObjectStore {
         { relation: 'after', toMiddleware: 'flexibleChecksumsMiddleware', name: 'docksideAwsChunkedLength' },
       );
     }
-    const out = await this.client.send(command, { abortSignal: signal });
-    if (!out.ETag) throw new Error(`UploadPart ${req.partNumber} answered without an ETag.`);
-    return { etag: out.ETag, ...(out.ChecksumCRC32 ? { checksumCrc32: out.ChecksumCRC32 } : {}) };
+    const where = { bucket: req.bucket, key: req.key, uploadId: req.uploadId, partNumber: req.partNumber };
+    const out = await this.call('UploadPart', where, signal, () => this.client.send(command, { abortSignal: signal }), req.checksumCrc32 === undefined);
+    if (!out.ETag) throw new DocksideError('INVALID_REQUEST', `${label('UploadPart', where)}: the server answered without an ETag.`);
+    return { etag: quoteEtag(out.ETag), ...(out.ChecksumCRC32 ? { checksumCrc32: out.ChecksumCRC32 } : {}) };
   }
 
   async listParts(req: { bucket: string; key: string; uploadId: string }, signal?: AbortSignal): Promise<RemotePart[]> {
     const parts: RemotePart[] = [];
     let marker: string | undefined;
     for (;;) {
-      const page = await this.client.send(
-        new ListPartsCommand({ Bucket: req.bucket, Key: req.key, UploadId: req.uploadId, MaxParts: 1000, PartNumberMarker: marker }),
+      const page = await this.call('ListParts', req, signal, () => this.client.send(
+        new ListPartsCommand({ Bucket: req.bucket, Key: req.key, UploadId: req.uploadId, MaxParts: this.options.listPartsPageSize ?? 1000, PartNumberMarker: marker }),
         { abortSignal: signal },
-      );
+      ));
       for (const p of page.Parts ?? []) {
         if (p.PartNumber === undefined || !p.ETag) continue;
         parts.push({
           partNumber: p.PartNumber,
           size: p.Size ?? 0,
-          etag: p.ETag,
+          etag: quoteEtag(p.ETag),
           ...(p.ChecksumCRC32 ? { checksumCrc32: p.ChecksumCRC32 } : {}),
         });
       }
       if (!page.IsTruncated) return parts;
       const next = page.NextPartNumberMarker;
       // A truncated page without a usable marker would loop forever; fail loudly instead.
-      if (next === undefined || next === marker) throw new Error('ListParts was truncated without a next marker.');
+      if (next === undefined || next === marker) throw new DocksideError('INVALID_REQUEST', `${label('ListParts', req)}: the server said there were more parts without saying where they start.`);
       marker = next;
     }
   }
@@ -206,13 +333,13 @@ export class S3ObjectStore implements ObjectStore {
     let keyMarker: string | undefined;
     let uploadIdMarker: string | undefined;
     for (;;) {
-      const page = await this.client.send(
+      const page = await this.call('ListMultipartUploads', req, signal, () => this.client.send(
         new ListMultipartUploadsCommand({ Bucket: req.bucket, Prefix: req.key, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
         { abortSignal: signal },
-      );
+      ));
       for (const u of page.Uploads ?? []) if (u.Key === req.key && u.UploadId) ids.push(u.UploadId);
       if (!page.IsTruncated) return ids;
-      if (page.NextKeyMarker === keyMarker && page.NextUploadIdMarker === uploadIdMarker) throw new Error('ListMultipartUploads was truncated without a next marker.');
+      if (page.NextKeyMarker === keyMarker && page.NextUploadIdMarker === uploadIdMarker) throw new DocksideError('INVALID_REQUEST', `${label('ListMultipartUploads', req)}: the server said there were more uploads without saying where they start.`);
       keyMarker = page.NextKeyMarker;
       uploadIdMarker = page.NextUploadIdMarker;
     }
@@ -220,18 +347,18 @@ export class S3ObjectStore implements ObjectStore {
 
   async uploadExists(req: { bucket: string; key: string; uploadId: string }, signal?: AbortSignal): Promise<boolean> {
     try {
-      await this.client.send(new ListPartsCommand({ Bucket: req.bucket, Key: req.key, UploadId: req.uploadId, MaxParts: 1 }), {
-        abortSignal: signal,
-      });
+      await this.call('ListParts', req, signal, () =>
+        this.client.send(new ListPartsCommand({ Bucket: req.bucket, Key: req.key, UploadId: req.uploadId, MaxParts: 1 }), { abortSignal: signal }),
+      );
       return true;
     } catch (error) {
-      if ((error as { name?: string }).name === 'NoSuchUpload') return false;
+      if (error instanceof DocksideError && error.code === 'UPLOAD_NOT_FOUND') return false;
       throw error;
     }
   }
 
   async completeMultipartUpload(req: CompleteUploadRequest, signal?: AbortSignal): Promise<{ etag: string }> {
-    const out = await this.completeClient.send(
+    const out = await this.call('CompleteMultipartUpload', req, signal, () => this.completeClient.send(
       new CompleteMultipartUploadCommand({
         Bucket: req.bucket,
         Key: req.key,
@@ -242,14 +369,19 @@ export class S3ObjectStore implements ObjectStore {
         ...(req.checksumType === 'FULL_OBJECT' ? { ChecksumCRC32: req.fullChecksum, ChecksumType: 'FULL_OBJECT' as const } : {}),
       }),
       { abortSignal: signal },
-    );
-    return { etag: out.ETag ?? '' };
+    ));
+    const etag = quoteEtag(out.ETag);
+    if (etag !== '') return { etag };
+    // RGW 16.2 answers its first Complete with an empty ETag: the object's is the answer. If even
+    // that cannot be had, '' (the caller heads the object anyway).
+    const object = await this.headObject(req, signal).catch(() => null);
+    return { etag: quoteEtag(object?.etag) };
   }
 
   async abortMultipartUpload(req: { bucket: string; key: string; uploadId: string }, signal?: AbortSignal): Promise<void> {
-    await this.client.send(new AbortMultipartUploadCommand({ Bucket: req.bucket, Key: req.key, UploadId: req.uploadId }), {
-      abortSignal: signal,
-    });
+    await this.call('AbortMultipartUpload', req, signal, () =>
+      this.client.send(new AbortMultipartUploadCommand({ Bucket: req.bucket, Key: req.key, UploadId: req.uploadId }), { abortSignal: signal }),
+    );
   }
 
   async headObject(req: { bucket: string; key: string }, signal?: AbortSignal): Promise<RemoteObject | null> {
@@ -259,7 +391,7 @@ export class S3ObjectStore implements ObjectStore {
       });
       return {
         size: out.ContentLength ?? 0,
-        etag: out.ETag ?? '',
+        etag: quoteEtag(out.ETag),
         metadata: out.Metadata ?? {},
         ...(out.ChecksumCRC32 ? { checksumCrc32: out.ChecksumCRC32 } : {}),
         ...(out.ChecksumType ? { checksumType: out.ChecksumType } : {}),
@@ -267,7 +399,7 @@ export class S3ObjectStore implements ObjectStore {
     } catch (error) {
       const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
       if (e.name === 'NotFound' || e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404) return null;
-      throw error;
+      throw await this.explain('HeadObject', req, error, signal, false);
     }
   }
 

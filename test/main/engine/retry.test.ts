@@ -157,6 +157,21 @@ describe('classifyError', () => {
     expect(classified.message).toContain('(HTTP 403)');
   });
 
+  // Ceph RGW sends error bodies without <Message>; the SDK then says "UnknownError", and the
+  // messages read "NoSuchKey: UnknownError". They must say what the code means instead.
+  it.each([
+    ['NoSuchKey', 404, 'BUCKET_NOT_FOUND', /NoSuchKey: the server has no such key.*\(HTTP 404\)/],
+    ['BadDigest', 400, 'CHECKSUM_MISMATCH', /BadDigest: the bytes the server received do not match the checksum.*\(HTTP 400\)/],
+    ['XAmzContentSHA256Mismatch', 400, 'INVALID_REQUEST', /XAmzContentSHA256Mismatch: the server could not verify the body as sent.*\(HTTP 400\)/],
+    ['SomethingNew', 409, 'INVALID_REQUEST', /SomethingNew: the server gave no reason \(HTTP 409\)/],
+    ['UnknownError', 500, 'SERVICE_UNAVAILABLE', /the server answered with neither an error code nor a message \(HTTP 500\)/],
+  ] as const)('explains %s (HTTP %i) sent without a message, never "UnknownError"', (name, status, code, message) => {
+    const classified = classifyError(s3Error(name, status, 'UnknownError'));
+    expect(classified.code).toBe(code);
+    expect(classified.message).toMatch(message);
+    expect(classified.message).not.toContain('UnknownError');
+  });
+
   // BUG (src/main/engine/retry.ts): ADVICE has a CREDENTIALS_MISSING entry ("Set AWS credentials
   // (AWS_PROFILE, ...) and run `dockside resume`"), but the CredentialsProviderError branch builds
   // its message without describe(), so the advice is never shown; the entry is dead code.

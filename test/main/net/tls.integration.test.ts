@@ -110,7 +110,8 @@ describe('a part refused before its body (100-continue kept with our agents)', (
         })());
         const error = await store.uploadPart({ bucket, key: `early/${via}`, uploadId, partNumber: 1, body, contentLength: size, checksumCrc32: 'AAAAAA==' }).catch((e: unknown) => e);
         expect(earlyRefusals).toBe(before + 1);
-        expect(error).toMatchObject({ name: 'ExpiredToken' });
+        // The store says what S3 answered, with the SDK's error as the cause.
+        expect(error).toMatchObject({ code: 'CREDENTIALS_EXPIRED', cause: { name: 'ExpiredToken' } });
         expect(classifyError(error).code).toBe('CREDENTIALS_EXPIRED');
         // At most the chunk a pipe reads ahead was produced; nothing was sent.
         expect(sent).toBeLessThanOrEqual(2 * MiB);
