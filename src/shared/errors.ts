@@ -14,6 +14,9 @@ export const ERROR_CODES = {
   CLOCK_SKEW: { retryable: true },
   // S3 received bytes that do not match the part's CRC32: read the part again and re-send it.
   CHECKSUM_MISMATCH: { retryable: true },
+  // A transfer that never reached its endpoint could not: the name does not resolve or nothing
+  // listens there. A configuration problem (the endpoint, the network, a proxy), not a blip.
+  ENDPOINT_UNREACHABLE: { retryable: false },
   // The multipart upload is gone on the server; the engine starts a new one.
   UPLOAD_NOT_FOUND: { retryable: false },
   // Permanent: the transfer stops and keeps what is needed to resume after the fix.

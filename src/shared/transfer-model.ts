@@ -35,13 +35,41 @@ export interface BackendLink {
   readonly uploadId: string;
 }
 
+/**
+ * What verified an object's bytes, strongest first. Only what was checked is claimed:
+ *  - server-checksum: the server checked the CRC32 of every part and reported the whole object's
+ *    CRC32, equal to the file's;
+ *  - part-checksums: the server checked the CRC32 of every part but reported none for the object;
+ *  - content-md5: the server checked each part's Content-MD5 (it checks no CRC32);
+ *  - size-only: the server was found to check no checksum: only sizes were compared.
+ */
+export const VERIFICATIONS = ['server-checksum', 'part-checksums', 'content-md5', 'size-only'] as const;
+export type Verification = (typeof VERIFICATIONS)[number];
+
+/** What the server checked of one part: its CRC32, its Content-MD5, or (null) nothing. */
+export type PartVerification = 'crc32' | 'content-md5';
+
+/**
+ * What the server of one multipart upload was found to do, probed with one-byte parts before any
+ * part of the file was sent (engine/server-checks.ts).
+ */
+export interface ServerChecks {
+  readonly uploadId: string;
+  /** It takes aws-chunked bodies with a checksum trailer. */
+  readonly trailers: boolean;
+  /** It refuses a part whose x-amz-checksum-crc32 does not match the bytes. */
+  readonly crc32: boolean;
+  /** It refuses a part whose Content-MD5 does not match; null when not probed (it checks CRC32). */
+  readonly contentMd5: boolean | null;
+}
+
 /** What the journal knows about one transfer. */
 export interface TransferRecord {
   readonly id: string;
   readonly filePath: string;
   readonly fileSize: number;
   readonly fileMtimeMs: number;
-  /** Identity used to detect a changed file: size, mtime, device and inode. */
+  /** Identity used to detect a changed file: size, mtime, ctime, device and inode (file-identity.ts). */
   readonly fileIdentity: string;
   readonly target: TransferTarget;
   readonly uploadId: string | null;
@@ -59,6 +87,16 @@ export interface TransferRecord {
   readonly owner: string | null;
   /** Set while a CreateMultipartUpload is under way whose upload id is not journaled yet. */
   readonly createStartedAt: number | null;
+  /** Re-read the whole file once every part is sent, before completing (--verify-file). */
+  readonly verifyFile: boolean;
+  /** Where this transfer sends part CRC32s, once learned (null: as the engine starts, a trailer). */
+  readonly partChecksum: 'trailer' | 'header' | null;
+  /** What the server of the current multipart upload checks, once probed. */
+  readonly serverChecks: ServerChecks | null;
+  /** What verified the completed object. */
+  readonly verification: Verification | null;
+  /** When the whole file was re-read and matched what was sent (with verifyFile). */
+  readonly fileRereadAt: number | null;
   readonly bytesDone: number;
   readonly partsDone: number;
   readonly createdAt: number;
@@ -72,6 +110,8 @@ export interface PartRecord {
   readonly etag: string;
   /** CRC32 of the part, base64 as S3 spells it. */
   readonly checksum: string;
+  /** What the server checked of the part when it took it; absent or null: nothing. */
+  readonly verifiedBy?: PartVerification | null;
 }
 
 export type EventLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -125,4 +165,8 @@ export interface CompletedUpload {
   readonly checksumType: ChecksumType;
   /** Whole-file CRC32, base64. */
   readonly checksum: string;
+  /** What verified the object. */
+  readonly verification: Verification;
+  /** Whether the whole file was read again after sending and matched (--verify-file). */
+  readonly fileReread: boolean;
 }

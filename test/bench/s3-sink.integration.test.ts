@@ -404,10 +404,13 @@ describe('S3 sink', () => {
         metadata: { 'dockside-transfer-id': record.id },
       });
       const after = plainSink.stats();
-      expect(after.partsReceived - before.partsReceived).toBe(8);
-      expect(after.bytesReceived - before.bytesReceived).toBe(40 * MiB);
+      // The 8 parts, and the engine's one-byte probes of what the sink checks (server-checks.ts):
+      // the trailer probe is taken (then replaced by part 1), the wrong-CRC32 probe refused.
+      expect(after.partsReceived - before.partsReceived).toBe(8 + 1);
+      expect(after.bytesReceived - before.bytesReceived).toBe(40 * MiB + 2);
       expect(after.objectsCompleted - before.objectsCompleted).toBe(1);
-      expect(after.checksumFailures).toBe(before.checksumFailures);
+      expect(after.checksumFailures - before.checksumFailures).toBe(1);
+      expect(outcome.result.verification).toBe('server-checksum');
     } finally {
       await engine.close();
       rmSync(home, { recursive: true, force: true });

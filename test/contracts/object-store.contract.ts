@@ -17,7 +17,8 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DocksideError, type ErrorCode } from '../../src/shared/errors.js';
 import { crc32Of, crc32OfParts, crc32ToBase64, StaticCredentialProvider } from '../../src/main/engine/index.js';
 import { classifyError } from '../../src/main/engine/retry.js';
-import { isChecksumTrailerRefusal, S3ObjectStore, type S3ObjectStoreOptions } from '../../src/main/engine/s3-object-store.js';
+import { S3ObjectStore, type S3ObjectStoreOptions } from '../../src/main/engine/s3-object-store.js';
+import { isChecksumTrailerRefusal } from '../../src/main/engine/store-errors.js';
 import type { PartRecord } from '../../src/shared/transfer-model.js';
 import type { ObjectStoreQuirks } from './object-store-quirks.js';
 

@@ -71,7 +71,19 @@ export function isUploadPart(partNumber?: number): (req: RequestInfo) => boolean
     req.method === 'PUT' &&
     req.query.has('uploadId') &&
     req.query.has('partNumber') &&
+    !isServerCheckProbe(req) &&
     (partNumber === undefined || req.query.get('partNumber') === String(partNumber));
+}
+
+/**
+ * One of the one-byte parts the engine sends before a new upload's first part to find out what
+ * the server checks (src/main/engine/server-checks.ts). isUploadPart leaves them out: rules
+ * about "part N" mean the file's parts.
+ */
+export function isServerCheckProbe(req: RequestInfo): boolean {
+  if (req.method !== 'PUT' || !req.query.has('uploadId') || !req.query.has('partNumber')) return false;
+  const decoded = req.headers['x-amz-decoded-content-length'];
+  return decoded !== undefined ? decoded === '1' : req.headers['content-length'] === '1';
 }
 
 /** CompleteMultipartUpload: POST ?uploadId=... */

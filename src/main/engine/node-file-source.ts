@@ -1,32 +1,48 @@
 /** FileSource on node:fs: stat for identity, positional reads (no whole-file buffering). */
-import { read } from 'node:fs';
+import { constants, read, type BigIntStats } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { DocksideError } from '../../shared/errors.js';
-import type { FileIdentity, FileSource, OpenFile } from './ports.js';
+import { identityOf, type FileIdentity } from './file-identity.js';
+import type { FileSource, OpenFile } from './ports.js';
+
+/**
+ * Opening never waits: a named pipe (a FIFO put where the file was) would block a plain open
+ * until something writes to it, for ever and through SIGTERM. O_NONBLOCK changes nothing for
+ * regular files; it does not exist on Windows, where opening a pipe does not block this way.
+ */
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 
 export class NodeFileSource implements FileSource {
   /** Stats `path`; a directory or special file is refused. */
   async identify(path: string): Promise<FileIdentity> {
     try {
-      const info = await stat(path);
-      if (!info.isFile()) {
-        throw new DocksideError('FILE_UNREADABLE', `${path} is not a regular file (directories and devices cannot be uploaded).`);
-      }
-      return toIdentity(info);
+      return regularFile(path, await stat(path, { bigint: true }));
     } catch (error) {
       throw fileError(path, error);
     }
   }
 
   async open(path: string): Promise<OpenFile> {
+    let handle: FileHandle | null = null;
     try {
-      const handle = await open(path, 'r');
+      handle = await open(path, OPEN_FLAGS);
+      // What was opened, not what the path named a moment before: it must be a regular file.
+      regularFile(path, await handle.stat({ bigint: true }));
       return new NodeOpenFile(path, handle);
     } catch (error) {
+      await handle?.close().catch(() => undefined);
       throw fileError(path, error);
     }
   }
+}
+
+function regularFile(path: string, info: BigIntStats): FileIdentity {
+  if (!info.isFile()) {
+    const kind = info.isDirectory() ? 'a folder' : info.isFIFO() ? 'a named pipe' : info.isSocket() ? 'a socket' : 'a device';
+    throw new DocksideError('FILE_UNREADABLE', `${path} is not a regular file but ${kind}: only files can be uploaded.`);
+  }
+  return identityOf(info);
 }
 
 class NodeOpenFile implements OpenFile {
@@ -37,7 +53,7 @@ class NodeOpenFile implements OpenFile {
 
   async identity(): Promise<FileIdentity> {
     try {
-      return toIdentity(await this.handle.stat());
+      return identityOf(await this.handle.stat({ bigint: true }));
     } catch (error) {
       throw fileError(this.path, error);
     }
@@ -63,10 +79,6 @@ class NodeOpenFile implements OpenFile {
   }
 }
 
-function toIdentity(info: { size: number; mtimeMs: number; dev: number; ino: number }): FileIdentity {
-  return { size: info.size, mtimeMs: Math.floor(info.mtimeMs), dev: info.dev, ino: info.ino };
-}
-
 function fileError(path: string, error: unknown): DocksideError {
   if (error instanceof DocksideError) return error;
   const code = (error as { code?: string }).code;
@@ -81,20 +93,6 @@ function fileError(path: string, error: unknown): DocksideError {
     default:
       return new DocksideError('FILE_UNREADABLE', `${path} cannot be read (${code ?? String(error)}).`, { cause: error });
   }
-}
-
-/** Serialised identity kept in the journal. */
-export function identityKey(identity: FileIdentity): string {
-  return `${identity.size}:${identity.mtimeMs}:${identity.dev}:${identity.ino}`;
-}
-
-/** Why `current` differs from the journaled identity, or null when it is the same file. */
-export function identityChange(journaled: { size: number; mtimeMs: number }, current: FileIdentity): string | null {
-  if (current.size !== journaled.size) return `its size changed from ${journaled.size} to ${current.size} bytes`;
-  if (current.mtimeMs !== journaled.mtimeMs) {
-    return `it was modified at ${new Date(current.mtimeMs).toISOString()} (was ${new Date(journaled.mtimeMs).toISOString()})`;
-  }
-  return null;
 }
 
 /**

@@ -13,6 +13,7 @@
  * no longer matches the header and S3 refuses the part (BadDigest). Either way a changed file is
  * never stored under the old checksum, and the runner's identity check reports the change.
  */
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { ChunkPool } from './chunk-pool.js';
 import { crc32Of } from './crc32.js';
@@ -31,14 +32,22 @@ export const PART_CHUNKS = new ChunkPool(READ_CHUNK_BYTES, 64);
 
 /** CRC32 of `length` bytes at `offset`, read through `scratch` (reused, any size > 0). */
 export async function crc32OfRange(file: OpenFile, offset: number, length: number, scratch: Buffer): Promise<number> {
+  return (await digestRange(file, offset, length, scratch, false)).crc32;
+}
+
+/** CRC32 and, when asked, MD5 (base64) of `length` bytes at `offset`, in one read through `scratch`. */
+export async function digestRange(file: OpenFile, offset: number, length: number, scratch: Buffer, withMd5: boolean): Promise<{ crc32: number; md5?: string }> {
   let crc = 0;
+  const md5 = withMd5 ? createHash('md5') : null;
   for (let done = 0; done < length; ) {
     const size = Math.min(scratch.length, length - done);
     await file.readExactly(scratch, size, offset + done);
-    crc = crc32Of(scratch.subarray(0, size), crc);
+    const bytes = scratch.subarray(0, size);
+    crc = crc32Of(bytes, crc);
+    md5?.update(bytes);
     done += size;
   }
-  return crc;
+  return md5 ? { crc32: crc, md5: md5.digest('base64') } : { crc32: crc };
 }
 
 /**

@@ -7,12 +7,15 @@ import type {
   ChecksumType,
   EventLevel,
   PartRecord,
+  ServerChecks,
+  Verification,
   TransferLogEntry,
   TransferRecord,
   TransferState,
   TransferTarget,
 } from '../../shared/transfer-model.js';
 import type { ErrorInfo } from '../../shared/errors.js';
+import type { FileIdentity } from './file-identity.js';
 
 // ---------------------------------------------------------------------------------------------
 // Object store (S3 or an S3-compatible server)
@@ -77,6 +80,11 @@ export interface CompleteUploadRequest {
   readonly fullChecksum: string;
 }
 
+export interface CompletedObject {
+  readonly etag: string;
+  readonly checksumCrc32?: string;
+}
+
 export interface RemoteObject {
   readonly size: number;
   readonly etag: string;
@@ -94,7 +102,8 @@ export interface ObjectStore {
   listUploads(req: { bucket: string; key: string }, signal?: AbortSignal): Promise<string[]>;
   /** Whether the multipart upload still exists (one small ListParts). */
   uploadExists(req: { bucket: string; key: string; uploadId: string }, signal?: AbortSignal): Promise<boolean>;
-  completeMultipartUpload(req: CompleteUploadRequest, signal?: AbortSignal): Promise<{ etag: string }>;
+  /** The object's ETag, and the whole-object CRC32 when the server answers one. */
+  completeMultipartUpload(req: CompleteUploadRequest, signal?: AbortSignal): Promise<CompletedObject>;
   abortMultipartUpload(req: { bucket: string; key: string; uploadId: string }, signal?: AbortSignal): Promise<void>;
   /** The object's metadata, or null when there is no such object. */
   headObject(req: { bucket: string; key: string }, signal?: AbortSignal): Promise<RemoteObject | null>;
@@ -124,12 +133,7 @@ export interface CredentialProvider {
 // ---------------------------------------------------------------------------------------------
 // Local files
 
-export interface FileIdentity {
-  readonly size: number;
-  readonly mtimeMs: number;
-  readonly dev: number;
-  readonly ino: number;
-}
+export type { FileIdentity } from './file-identity.js';
 
 export interface OpenFile {
   /** Current identity of the open file (fstat). */
@@ -167,6 +171,16 @@ export interface NewTransfer {
   readonly partSize: number;
   readonly partCount: number;
   readonly checksumType: ChecksumType;
+  /** Re-read the whole file before completing (--verify-file). */
+  readonly verifyFile?: boolean;
+}
+
+/** What a journal remembers of one endpoint: fallbacks learned once (null: not learned). */
+export interface EndpointQuirks {
+  /** Whether it takes aws-chunked checksum trailers. */
+  readonly checksumTrailer: boolean | null;
+  /** Whether it takes full-object checksums on CreateMultipartUpload. */
+  readonly fullObject: boolean | null;
 }
 
 export interface NewLogEntry {
@@ -201,7 +215,15 @@ export interface UploadJournal {
   recordPart(id: string, uploadId: string, part: PartRecord): void;
   removeParts(id: string, partNumbers: readonly number[]): void;
   listParts(id: string): PartRecord[];
-  markCompleted(id: string, result: { etag: string; fullChecksum: string }): void;
+  markCompleted(id: string, result: { etag: string; fullChecksum: string; verification: Verification; fileRereadAt: number | null }): void;
+  /** Journals what the server of the transfer's current upload was found to check. */
+  setServerChecks(id: string, checks: ServerChecks): void;
+  /** Journals where the transfer sends part CRC32s from now on. */
+  setPartChecksum(id: string, mode: 'trailer' | 'header'): void;
+  /** What was learned of `endpoint` (a URL, or 'aws' for AWS's own), null when nothing. */
+  endpointQuirks(endpoint: string): EndpointQuirks | null;
+  /** Remembers what was learned of `endpoint`; fields left out keep their value. */
+  rememberEndpointQuirks(endpoint: string, quirks: Partial<EndpointQuirks>): void;
   /** Takes the transfer for this process; false when a live process holds it. */
   claim(id: string, owner: string, isOwnerAlive: (owner: string) => boolean): boolean;
   release(id: string, owner: string): void;

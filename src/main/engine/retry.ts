@@ -170,6 +170,52 @@ function make(code: ErrorCode, message: string, cause: unknown): DocksideError {
   return new DocksideError(code, message, { cause });
 }
 
+/** Tries, before an endpoint has ever answered, after which a wrong name or port is said to be one. */
+export const FIRST_CONTACT_TRIES = 3;
+
+/** Socket errors that, before an endpoint ever answered, point at its configuration. */
+const FIRST_CONTACT_CODES: Readonly<Record<string, string>> = {
+  ENOTFOUND: 'the name does not resolve (DNS: ENOTFOUND)',
+  ECONNREFUSED: 'nothing accepts connections there (ECONNREFUSED)',
+};
+
+/**
+ * For a request to an endpoint that has never answered: null when `raw` is not a wrong-name or
+ * refused-connection failure; 'retry' while fewer than FIRST_CONTACT_TRIES have failed so (a
+ * blip on the way); then ENDPOINT_UNREACHABLE, naming the host and what to check. Once an
+ * endpoint has answered, the same failures are network faults, retried for as long as the
+ * transfer runs. (EAI_AGAIN, a resolver that cannot answer now, stays a network fault: it is
+ * what an offline laptop sees.)
+ */
+export function firstContactFailure(raw: unknown, attempt: number, endpoint: string): DocksideError | 'retry' | null {
+  const socket = socketError(raw);
+  const why = socket ? FIRST_CONTACT_CODES[socket.code] : undefined;
+  if (!socket || why === undefined) return null;
+  if (attempt + 1 < FIRST_CONTACT_TRIES) return 'retry';
+  const host = socket.hostname ?? (socket.address ? `${socket.address}${socket.port ? `:${socket.port}` : ''}` : endpoint);
+  return new DocksideError(
+    'ENDPOINT_UNREACHABLE',
+    `Could not reach ${host}: ${why}, ${FIRST_CONTACT_TRIES} times. Nothing was uploaded. Check the endpoint (${endpoint}), ` +
+      'the network and any proxy; `dockside doctor` checks them. Then resume the transfer.',
+    { cause: raw },
+  );
+}
+
+interface SocketError {
+  code: string;
+  hostname?: string;
+  address?: string;
+  port?: number;
+}
+
+/** The socket error behind `raw`, following `cause` (the engine's errors wrap the SDK's, which wrap Node's). */
+function socketError(raw: unknown): SocketError | null {
+  for (let e = raw as { code?: unknown; cause?: unknown } | null, depth = 0; e && typeof e === 'object' && depth < 5; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === 'string' && FIRST_CONTACT_CODES[e.code] !== undefined) return e as SocketError;
+  }
+  return null;
+}
+
 export interface BackoffPolicy {
   readonly baseMs: number;
   readonly capMs: number;

@@ -36,7 +36,9 @@ import { announceAwsChunkedLength } from './aws-chunked-length.js';
 import { PART_CHUNKS } from './part-body.js';
 import { hookStoreAgent } from './store-agents.js';
 import { Crc32Checksum } from './crc32.js';
+import { ChecksumTrailerRefusedError } from './store-errors.js';
 import type {
+  CompletedObject,
   CompleteUploadRequest,
   CreateUploadRequest,
   CredentialProvider,
@@ -88,24 +90,6 @@ interface Where {
   readonly key: string;
   readonly uploadId?: string;
   readonly partNumber?: number;
-}
-
-/**
- * The server refused a part whose CRC32 came as an aws-chunked trailer (Ceph RGW 16.2 answers
- * 400 XAmzContentSHA256Mismatch after reading the whole body; others 411 or 501): send the CRC32
- * in a header instead. Code INVALID_REQUEST, so it is permanent for the part as sent.
- */
-export class ChecksumTrailerRefusedError extends DocksideError {
-  override readonly name = 'ChecksumTrailerRefusedError';
-  readonly reason = 'checksum-trailer-refused' as const;
-  constructor(message: string, cause: unknown) {
-    super('INVALID_REQUEST', message, { cause });
-  }
-}
-
-/** Whether UploadPart failed because the server does not take CRC32 trailers (see ChecksumTrailerRefusedError). */
-export function isChecksumTrailerRefusal(error: unknown): error is ChecksumTrailerRefusedError {
-  return error instanceof ChecksumTrailerRefusedError;
 }
 
 interface SdkError {
@@ -357,7 +341,7 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
-  async completeMultipartUpload(req: CompleteUploadRequest, signal?: AbortSignal): Promise<{ etag: string }> {
+  async completeMultipartUpload(req: CompleteUploadRequest, signal?: AbortSignal): Promise<CompletedObject> {
     const out = await this.call('CompleteMultipartUpload', req, signal, () => this.completeClient.send(
       new CompleteMultipartUploadCommand({
         Bucket: req.bucket,
@@ -370,12 +354,13 @@ export class S3ObjectStore implements ObjectStore {
       }),
       { abortSignal: signal },
     ));
+    const checksum = out.ChecksumCRC32 ? { checksumCrc32: out.ChecksumCRC32 } : {};
     const etag = quoteEtag(out.ETag);
-    if (etag !== '') return { etag };
+    if (etag !== '') return { etag, ...checksum };
     // RGW 16.2 answers its first Complete with an empty ETag: the object's is the answer. If even
     // that cannot be had, '' (the caller heads the object anyway).
     const object = await this.headObject(req, signal).catch(() => null);
-    return { etag: quoteEtag(object?.etag) };
+    return { etag: quoteEtag(object?.etag), ...checksum };
   }
 
   async abortMultipartUpload(req: { bucket: string; key: string; uploadId: string }, signal?: AbortSignal): Promise<void> {

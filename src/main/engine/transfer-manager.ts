@@ -16,7 +16,7 @@ import {
   type TransferTarget,
 } from '../../shared/transfer-model.js';
 import { newTransferId } from './ids.js';
-import { identityChange, identityKey } from './node-file-source.js';
+import { identityChange, identityKey, parseIdentityKey } from './file-identity.js';
 import type { Clock, FileSource, ObjectStore, ObjectStoreFactory, UploadJournal } from './ports.js';
 import { RateLimiter } from './rate-limiter.js';
 import { classifyError, DEFAULT_BACKOFF, withRetry, type BackoffPolicy } from './retry.js';
@@ -51,6 +51,8 @@ export interface TransferManagerOptions {
   readonly planLimits?: Partial<PlanLimits>;
   /** Where parts' CRC32s go (see RunnerDeps.partChecksum); default 'trailer', one read per part. */
   readonly partChecksum?: 'trailer' | 'header';
+  /** Re-read every file in full before completing it (a setting; a transfer may also ask for it). */
+  readonly verifyFile?: boolean;
 }
 
 export interface AddTransferRequest {
@@ -58,6 +60,8 @@ export interface AddTransferRequest {
   readonly target: TransferTarget;
   readonly partSize?: number;
   readonly checksumType?: ChecksumType;
+  /** Re-read the whole file before completing (--verify-file); kept with the transfer. */
+  readonly verifyFile?: boolean;
 }
 
 interface Active {
@@ -98,9 +102,18 @@ export class TransferManager extends TypedEmitter<EngineEvents> {
   async add(request: AddTransferRequest): Promise<TransferRecord> {
     this.assertOpen();
     const identity = await this.options.files.identify(request.filePath);
+    // Planned first: a file that cannot be uploaded (too large) changes nothing, not even an old transfer of it.
+    const plan = planParts(identity.size, {
+      ...(request.partSize !== undefined ? { preferredPartSize: request.partSize } : {}),
+      ...(this.options.planLimits ? { limits: this.options.planLimits } : {}),
+    });
     const existing = this.journal.findUnfinished(request.filePath, request.target);
     if (existing) {
-      const changed = identityChange({ size: existing.fileSize, mtimeMs: existing.fileMtimeMs }, identity);
+      // A transfer that stopped because the file read differently (the resume sample, --verify-file)
+      // is of a changed file too, though its identity may look the same: asked again, start over.
+      const changed =
+        identityChange(parseIdentityKey(existing.fileIdentity, existing), identity) ??
+        (existing.errorCode === 'FILE_CHANGED' ? (existing.errorMessage ?? 'it read differently than what was sent') : null);
       if (!changed && (request.partSize === undefined || request.partSize === existing.partSize || existing.uploadId === null)) {
         this.log(existing.id, 'info', 'transfer.reused', 'The same file is already on its way to this place; continuing that transfer.', {});
         return existing;
@@ -110,10 +123,6 @@ export class TransferManager extends TypedEmitter<EngineEvents> {
       }
       await this.cancel(existing.id, changed ? `the file changed (${changed}); starting over` : 'a new part size was asked for; starting over');
     }
-    const plan = planParts(identity.size, {
-      ...(request.partSize !== undefined ? { preferredPartSize: request.partSize } : {}),
-      ...(this.options.planLimits ? { limits: this.options.planLimits } : {}),
-    });
     const record = this.journal.createTransfer({
       id: newTransferId(this.clock.now()),
       filePath: request.filePath,
@@ -124,6 +133,7 @@ export class TransferManager extends TypedEmitter<EngineEvents> {
       partSize: plan.partSize,
       partCount: plan.partCount,
       checksumType: request.checksumType ?? 'FULL_OBJECT',
+      verifyFile: request.verifyFile ?? false,
     });
     if (request.partSize !== undefined && plan.partSize !== request.partSize) {
       this.log(record.id, 'info', 'plan.adjusted', `Part size raised to ${plan.partSize} bytes so the file fits in 10,000 parts.`, {
@@ -297,6 +307,7 @@ export class TransferManager extends TypedEmitter<EngineEvents> {
         backoff: this.options.backoff ?? DEFAULT_BACKOFF,
         concurrency: this.concurrency,
         ...(this.options.partChecksum ? { partChecksum: this.options.partChecksum } : {}),
+        verifyFile: this.options.verifyFile ?? false,
         onLog: (entry) => this.emit('log', entry),
         onState: (id, state, error) => this.emit('state', id, state, error),
       },

@@ -2,17 +2,25 @@
  * Runs one transfer from wherever the journal says it is to `completed`, or until it is paused,
  * cancelled or stopped by a permanent error.
  *
- *   1. the file must be the one journaled (size, mtime; re-checked before each part is read and
- *      after it is sent, so a file changed mid-upload is never uploaded half-old, half-new);
+ *   1. the file must be the one journaled (size, mtime, ctime, device, inode: file-identity.ts;
+ *      re-checked before each part is read and after it is sent, so a file changed mid-upload is
+ *      never uploaded half-old, half-new); at a resume, a sample of the parts already sent is
+ *      read again and must have the CRC32 journaled (resume-sample.ts);
  *   2. no upload id yet: CreateMultipartUpload and journal the id before any part is sent;
  *      otherwise reconcile: ListParts (all pages) against the journal, keep only parts that match;
- *   3. send the missing parts, several at once, each read from disk by position, CRC32'd, sent,
- *      and journaled; only a journaled part counts as done;
- *   4. CompleteMultipartUpload with the whole-object CRC32; a lost response or a second
- *      completion is recognised from the object itself (HeadObject), not treated as a failure.
+ *   3. find out what the server checks (server-checks.ts), then send the missing parts, several
+ *      at once, each read from disk by position, checksummed, sent, and journaled with what the
+ *      server checked of it; only a journaled part counts as done;
+ *   4. with --verify-file, read the whole file again: its CRC32 must be the parts' combined;
+ *   5. CompleteMultipartUpload with the whole-object CRC32; a lost response or a second
+ *      completion is recognised from the object itself (HeadObject), not treated as a failure;
+ *      the journal and the result say what verified the object (server-checksum ... size-only).
  *
- * Network faults are retried for as long as the transfer runs (withRetry); S3 forgetting the
- * upload (NoSuchUpload) starts a new one; everything else stops the transfer with a reason.
+ * Network faults are retried for as long as the transfer runs (withRetry), except before the
+ * endpoint has ever answered: a name that does not resolve or a refused connection then stops
+ * the transfer after a few quick tries as a configuration problem (ENDPOINT_UNREACHABLE). S3
+ * forgetting the upload (NoSuchUpload, or a 404 from an operation on it) starts a new one;
+ * everything else stops the transfer with a reason.
  */
 import { DocksideError, type ErrorInfo } from '../../shared/errors.js';
 import { partRange, type PartPlan } from '../../shared/part-planner.js';
@@ -22,16 +30,23 @@ import type {
   EventLevel,
   InFlightPart,
   PartRecord,
+  PartVerification,
   TransferLogEntry,
   TransferRecord,
   TransferState,
+  Verification,
 } from '../../shared/transfer-model.js';
-import { crc32FromBase64, crc32OfParts, crc32ToBase64, isCrc32Base64 } from './crc32.js';
-import { identityChange } from './node-file-source.js';
-import { crc32OfRange, FilePartBody, READ_CHUNK_BYTES } from './part-body.js';
+import { formatBytes } from '../../shared/units.js';
+import { describeVerification } from '../../shared/verification.js';
+import { crc32FromBase64, crc32Of, crc32OfParts, crc32ToBase64, isCrc32Base64 } from './crc32.js';
+import { identityChange, parseIdentityKey } from './file-identity.js';
+import { digestRange, FilePartBody, READ_CHUNK_BYTES } from './part-body.js';
 import type { Clock, FileSource, ObjectStore, OpenFile, RemoteObject, UploadedPart, UploadJournal } from './ports.js';
 import type { RateLimiter } from './rate-limiter.js';
-import { classifyError, withRetry, type BackoffPolicy } from './retry.js';
+import { checkSample } from './resume-sample.js';
+import { classifyError, firstContactFailure, withRetry, type BackoffPolicy } from './retry.js';
+import { isChecksumTrailerRefusal } from './store-errors.js';
+import { describeServerChecks, probeServerChecks } from './server-checks.js';
 import { transition, type TransferCommand } from './transfer-state.js';
 
 /** Why a running transfer was asked to stop. */
@@ -65,6 +80,8 @@ export interface RunnerDeps {
    * reads; for endpoints without trailer support, which the runner also falls back to by itself).
    */
   readonly partChecksum?: 'trailer' | 'header';
+  /** Re-read the whole file before completing, whatever the transfer asked (a setting). */
+  readonly verifyFile?: boolean;
   readonly onLog: (entry: TransferLogEntry) => void;
   readonly onState: (id: string, state: TransferState, error: ErrorInfo | null) => void;
 }
@@ -84,9 +101,12 @@ export class TransferRunner {
   private readonly inFlight = new Map<number, { size: number; bytesSent: number; state: InFlightPart['state']; attempt: number }>();
   private committedBytes = 0;
   private partsDone = 0;
-  private checksumIn: 'trailer' | 'header';
   private state: TransferState;
   private readonly plan: PartPlan;
+  /** Whether the endpoint has answered anything yet: before it has, a wrong name or port is a configuration problem. */
+  private endpointReached: boolean;
+  /** Bytes of the file read again so far (the resume sample, --verify-file), for progress. */
+  private rereadBytes = 0;
 
   constructor(
     private readonly deps: RunnerDeps,
@@ -96,7 +116,7 @@ export class TransferRunner {
     this.plan = { fileSize: transfer.fileSize, partSize: transfer.partSize, partCount: transfer.partCount };
     this.committedBytes = transfer.bytesDone;
     this.partsDone = transfer.partsDone;
-    this.checksumIn = deps.partChecksum ?? 'trailer';
+    this.endpointReached = transfer.uploadId !== null;
   }
 
   get id(): string {
@@ -118,6 +138,11 @@ export class TransferRunner {
     return this.partsDone;
   }
 
+  /** Bytes of the file read again (to check it) during this run. */
+  get bytesReread(): number {
+    return this.rereadBytes;
+  }
+
   inFlightParts(): InFlightPart[] {
     return [...this.inFlight].map(([partNumber, p]) => ({ partNumber, ...p }));
   }
@@ -136,19 +161,23 @@ export class TransferRunner {
         partSize: this.plan.partSize,
         partCount: this.plan.partCount,
         concurrency: this.deps.concurrency,
+        verifyFile: this.verifyFile,
       });
       file = await this.deps.files.open(this.transfer.filePath);
       await this.checkFile(file);
+      // Before anything is sent: the parts sent already must still be what the file holds.
+      await this.checkSentParts(file, signal);
       let restarts = 0;
       for (let round = 0; ; round++) {
         signal.throwIfAborted();
         try {
-          const ready = await this.ensureUpload(signal);
+          const ready = await this.ensureUpload(file, signal);
           if (ready.kind === 'completed') return { kind: 'completed', result: ready.result };
           const uploadId = ready.uploadId;
           await this.sendMissingParts(file, uploadId, signal);
           if (this.state !== 'completing') this.change('complete-parts');
-          const result = await this.complete(uploadId, signal);
+          const rereadAt = this.verifyFile ? await this.rereadFile(file, signal) : null;
+          const result = await this.complete(uploadId, rereadAt, signal);
           return { kind: 'completed', result };
         } catch (raw) {
           signal.throwIfAborted();
@@ -204,8 +233,77 @@ export class TransferRunner {
     return { kind: 'failed', error: info };
   }
 
+  /**
+   * The resume sample (resume-sample.ts): a changed file stops the transfer here, before a new
+   * part could join the old ones. The journal is kept as it is.
+   */
+  private async checkSentParts(file: OpenFile, signal: AbortSignal): Promise<void> {
+    const parts = this.deps.journal.listParts(this.transfer.id);
+    if (parts.length === 0) return;
+    const started = this.deps.clock.now();
+    const before = this.rereadBytes;
+    const sample = await checkSample(file, this.plan, parts, Buffer.allocUnsafe(REREAD_CHUNK_BYTES), {
+      signal,
+      onBytes: (n) => (this.rereadBytes += n),
+    });
+    // Read, then still the same file: a change during the sample is caught as well.
+    await this.checkFile(file);
+    const data = { checkedParts: sample.checked.length, journaledParts: parts.length, bytesRead: this.rereadBytes - before, ms: this.deps.clock.now() - started };
+    if (sample.mismatch) {
+      const { partNumber, offset, length } = sample.mismatch;
+      this.log('error', 'resume.sample-mismatch', `Part ${partNumber} of the file reads differently now than when it was sent.`, { ...data, partNumber });
+      throw new DocksideError(
+        'FILE_CHANGED',
+        `${this.transfer.filePath} is not the file that was being uploaded: part ${partNumber} (bytes ${offset}–${offset + length - 1}) now reads differently from what was sent, ` +
+          'although the file system shows no change. Nothing was completed with mixed contents and the parts sent are kept. ' +
+          `Run \`dockside cancel ${this.transfer.id}\`, then upload the file again.`,
+      );
+    }
+    this.log('info', 'resume.sampled', `Read ${sample.checked.length} of the ${parts.length} parts sent again (${formatBytes(data.bytesRead)}): unchanged.`, data);
+  }
+
+  /**
+   * --verify-file: reads the whole file again once every part is sent; its CRC32 must be the
+   * one the parts combine to (which is what S3 is then asked to verify the object against).
+   * Returns when it matched.
+   */
+  private async rereadFile(file: OpenFile, signal: AbortSignal): Promise<number> {
+    const parts = this.deps.journal.listParts(this.transfer.id);
+    const started = this.deps.clock.now();
+    this.log('info', 'file.rereading', `Reading the whole file again to check it (${formatBytes(this.transfer.fileSize)}).`, {});
+    const crc = await this.crc32OfFile(file, signal);
+    await this.checkFile(file);
+    const sent = wholeChecksum(parts);
+    const ms = this.deps.clock.now() - started;
+    if (crc32ToBase64(crc) !== sent) {
+      this.log('error', 'file.reread-mismatch', 'The file reads differently now than the parts that were sent.', { fileCrc32: crc32ToBase64(crc), sentCrc32: sent, ms });
+      throw new DocksideError(
+        'FILE_CHANGED',
+        `${this.transfer.filePath} reads differently now (CRC32 ${crc32ToBase64(crc)}) than the parts that were sent (${sent}): it changed during the upload. ` +
+          `The upload was not completed. Run \`dockside cancel ${this.transfer.id}\`, then upload the file again.`,
+      );
+    }
+    this.log('info', 'file.reread', `Read the whole file again: its CRC32 (${sent}) is that of the parts sent.`, { crc32: sent, bytes: this.transfer.fileSize, ms });
+    return this.deps.clock.now();
+  }
+
+  private async crc32OfFile(file: OpenFile, signal: AbortSignal): Promise<number> {
+    const scratch = Buffer.allocUnsafe(REREAD_CHUNK_BYTES);
+    let crc = 0;
+    for (let offset = 0; offset < this.transfer.fileSize; ) {
+      signal.throwIfAborted();
+      const size = Math.min(scratch.length, this.transfer.fileSize - offset);
+      await file.readExactly(scratch, size, offset);
+      crc = crc32Of(scratch.subarray(0, size), crc);
+      offset += size;
+      this.rereadBytes += size;
+    }
+    return crc;
+  }
+
   /** The upload to send parts to, or the finished result when resume finds it already completed. */
   private async ensureUpload(
+    file: OpenFile,
     signal: AbortSignal,
   ): Promise<{ kind: 'upload'; uploadId: string } | { kind: 'completed'; result: CompletedUpload }> {
     const current = this.reload();
@@ -219,7 +317,7 @@ export class TransferRunner {
       const error = classifyError(raw);
       // The upload may be gone because it completed (we crashed before journaling that).
       if (error.code === 'UPLOAD_NOT_FOUND') {
-        const result = await this.adoptCompletedObject(uploadId, signal);
+        const result = await this.adoptCompletedObject(file, uploadId, signal);
         if (result) return { kind: 'completed', result };
       }
       throw error;
@@ -255,6 +353,12 @@ export class TransferRunner {
     if (t.createStartedAt !== null) await this.abortUnjournaledUploads(signal);
     this.deps.journal.markCreateStarted(t.id);
     let checksumType: ChecksumType = t.checksumType;
+    if (checksumType === 'FULL_OBJECT' && this.deps.journal.endpointQuirks(this.endpointKey)?.fullObject === false) {
+      checksumType = 'COMPOSITE';
+      this.log('info', 'checksum.composite', 'This endpoint takes no full-object checksums (learned on an earlier transfer): using per-part CRC32s (composite). The whole-file CRC32 is kept in the journal.', {
+        endpoint: this.endpointKey,
+      });
+    }
     const create = () =>
       this.deps.store.createMultipartUpload(
         {
@@ -274,7 +378,9 @@ export class TransferRunner {
       // Endpoints without full-object checksums refuse the type: fall back to per-part (composite).
       if (error.code !== 'INVALID_REQUEST' || checksumType !== 'FULL_OBJECT') throw error;
       checksumType = 'COMPOSITE';
-      this.log('warn', 'checksum.fallback', 'The endpoint does not accept a full-object checksum; using per-part CRC32 (composite). The whole-file CRC32 is kept in the journal.', {
+      this.deps.journal.rememberEndpointQuirks(this.endpointKey, { fullObject: false });
+      this.log('info', 'checksum.composite', 'The endpoint takes no full-object checksums: using per-part CRC32s (composite), for this and later transfers to it. The whole-file CRC32 is kept in the journal.', {
+        endpoint: this.endpointKey,
         reason: error.message,
       });
       ({ uploadId } = await this.retrying(create, signal, 'create the upload'));
@@ -323,11 +429,35 @@ export class TransferRunner {
     });
   }
 
+  /**
+   * What the server of this upload checks (server-checks.ts), found out once per upload before
+   * its first part is sent, under the number of the part about to be sent.
+   */
+  private async ensureServerChecks(uploadId: string, partNumber: number, signal: AbortSignal): Promise<void> {
+    if (this.transfer.serverChecks?.uploadId === uploadId) return;
+    const known = this.transfer.partChecksum === 'header' ? false : (this.deps.journal.endpointQuirks(this.endpointKey)?.checksumTrailer ?? null);
+    const { checks, trailerRefusal } = await probeServerChecks({
+      store: this.deps.store,
+      where: this.where(uploadId),
+      partNumber,
+      knownTrailers: known,
+      retrying: (operation, what) => this.retrying(operation, signal, what),
+      signal,
+    });
+    this.deps.journal.setServerChecks(this.transfer.id, checks);
+    this.reload();
+    if (known === null) this.deps.journal.rememberEndpointQuirks(this.endpointKey, { checksumTrailer: checks.trailers });
+    if (!checks.trailers) this.useChecksumHeaders(`the server takes no aws-chunked checksum trailers (${trailerRefusal ?? 'learned on an earlier transfer'})`, partNumber);
+    const verifies = checks.crc32 || checks.contentMd5 === true;
+    this.log(verifies ? 'info' : 'warn', 'server.checks', describeServerChecks(checks), { ...checks, trailersKnown: known !== null });
+  }
+
   private async sendMissingParts(file: OpenFile, uploadId: string, signal: AbortSignal): Promise<void> {
     const done = new Set(this.deps.journal.listParts(this.transfer.id).map((p) => p.partNumber));
     const pending: number[] = [];
     for (let n = 1; n <= this.plan.partCount; n++) if (!done.has(n)) pending.push(n);
     if (pending.length === 0) return;
+    await this.ensureServerChecks(uploadId, pending[0]!, signal);
 
     // One failure stops the other workers; the first error is the one reported.
     const local = new AbortController();
@@ -371,10 +501,10 @@ export class TransferRunner {
           // after a run of failures, ask whether the upload is still there.
           if (attempt > 0 && attempt % UPLOAD_PROBE_EVERY === 0) await this.assertUploadExists(uploadId, signal);
           await this.checkFile(file);
-          const { etag, checksum } = await this.uploadPart(file, uploadId, partNumber, scratch, slot, signal);
+          const sent = await this.uploadPart(file, uploadId, partNumber, scratch, slot, signal);
           // The bytes S3 has must be the bytes of the file as journaled: check it did not change meanwhile.
           await this.checkFile(file);
-          this.deps.journal.recordPart(this.transfer.id, uploadId, { partNumber, size: length, etag, checksum });
+          this.deps.journal.recordPart(this.transfer.id, uploadId, { partNumber, size: length, ...sent });
           slot.state = 'done';
           this.committedBytes += length;
           this.partsDone += 1;
@@ -395,7 +525,10 @@ export class TransferRunner {
     }
   }
 
-  /** Sends one part, its CRC32 in a trailer or a header (see RunnerDeps.partChecksum); returns what to journal. */
+  /**
+   * Sends one part, its CRC32 in a trailer or a header (see RunnerDeps.partChecksum), with its
+   * Content-MD5 where that is all the server checks; returns what to journal.
+   */
   private async uploadPart(
     file: OpenFile,
     uploadId: string,
@@ -403,18 +536,21 @@ export class TransferRunner {
     scratch: Buffer,
     slot: { bytesSent: number; state: InFlightPart['state'] },
     signal: AbortSignal,
-  ): Promise<{ etag: string; checksum: string }> {
+  ): Promise<{ etag: string; checksum: string; verifiedBy: PartVerification | null }> {
     const { offset, length } = partRange(this.plan, partNumber);
     const where = { ...this.where(uploadId), partNumber, contentLength: length };
+    const checks = this.transfer.serverChecks;
+    const crcChecked: PartVerification | null = checks?.crc32 ? 'crc32' : null;
+    const withMd5 = checks !== null && !checks.crc32 && checks.contentMd5 === true;
     const partBody = () => new FilePartBody(file, offset, length, this.deps.limiter, (n) => (slot.bytesSent += n), signal);
-    if (this.checksumIn === 'trailer') {
+    if (this.checksumIn === 'trailer' && !withMd5) {
       slot.state = 'sending';
       const body = partBody();
       let sent: UploadedPart;
       try {
         sent = await this.deps.store.uploadPart({ ...where, body, bodyChunkBytes: FilePartBody.CHUNK_BYTES }, signal);
       } catch (raw) {
-        if (!refusesChecksumTrailer(raw)) throw raw;
+        if (!isChecksumTrailerRefusal(raw)) throw raw;
         this.useChecksumHeaders(`the endpoint refused the part's checksum as an aws-chunked trailer (${classifyError(raw).message})`, partNumber);
         slot.bytesSent = 0;
         return this.uploadPart(file, uploadId, partNumber, scratch, slot, signal);
@@ -422,26 +558,44 @@ export class TransferRunner {
       if (!body.complete) throw new DocksideError('INTEGRITY', `Part ${partNumber} was accepted before all of its bytes were sent.`);
       // The SDK computed the trailer from the very bytes it sent, as they streamed from the file,
       // and S3 verified it against what it received and answers it: that is the part's CRC32.
-      if (sent.checksumCrc32 !== undefined && isCrc32Base64(sent.checksumCrc32)) return { etag: sent.etag, checksum: sent.checksumCrc32 };
+      if (sent.checksumCrc32 !== undefined && isCrc32Base64(sent.checksumCrc32)) return { etag: sent.etag, checksum: sent.checksumCrc32, verifiedBy: crcChecked };
       // An endpoint that does not say what it verified may not verify at all: checksum this part
-      // from the file, and send later parts with a header the endpoint must check.
+      // from the file (the server checked nothing of it), and send later parts with a header.
       this.useChecksumHeaders('the endpoint does not confirm the CRC32 of the parts it receives', partNumber);
       slot.state = 'reading';
-      return { etag: sent.etag, checksum: crc32ToBase64(await crc32OfRange(file, offset, length, scratch)) };
+      return { etag: sent.etag, checksum: crc32ToBase64((await digestRange(file, offset, length, scratch, false)).crc32), verifiedBy: null };
     }
     slot.state = 'reading';
-    const checksum = crc32ToBase64(await crc32OfRange(file, offset, length, scratch));
+    const digest = await digestRange(file, offset, length, scratch, withMd5);
+    const checksum = crc32ToBase64(digest.crc32);
     slot.state = 'sending';
-    const sent = await this.deps.store.uploadPart({ ...where, body: partBody(), checksumCrc32: checksum }, signal);
-    return { etag: sent.etag, checksum };
+    const sent = await this.deps.store.uploadPart({ ...where, body: partBody(), checksumCrc32: checksum, ...(digest.md5 ? { contentMd5: digest.md5 } : {}) }, signal);
+    return { etag: sent.etag, checksum, verifiedBy: crcChecked ?? (digest.md5 ? 'content-md5' : null) };
   }
 
-  /** Sends parts' CRC32s in headers from now on (see RunnerDeps.partChecksum), saying why once. */
+  private get verifyFile(): boolean {
+    return this.transfer.verifyFile || this.deps.verifyFile === true;
+  }
+
+  /** Where part CRC32s go: a header once learned (journaled), else as the engine is told, else a trailer. */
+  private get checksumIn(): 'trailer' | 'header' {
+    return this.transfer.partChecksum ?? this.deps.partChecksum ?? 'trailer';
+  }
+
+  /**
+   * Sends parts' CRC32s in headers from now on (see RunnerDeps.partChecksum), for this transfer
+   * and later ones to the endpoint; said once, as information: nothing is wrong, it costs a read.
+   */
   private useChecksumHeaders(why: string, partNumber: number): void {
     // Parts in flight together may each find out; say it once.
-    if (this.checksumIn === 'header') return;
-    this.checksumIn = 'header';
-    this.log('warn', 'part.checksum-header', `Sending each part's CRC32 in a header from now on, which reads every part twice: ${why}.`, { partNumber });
+    if (this.transfer.partChecksum === 'header') return;
+    this.deps.journal.setPartChecksum(this.transfer.id, 'header');
+    this.deps.journal.rememberEndpointQuirks(this.endpointKey, { checksumTrailer: false });
+    this.reload();
+    this.log('info', 'part.checksum-header', `Sending each part's CRC32 in a header, which reads every part twice: ${why}. Remembered for this endpoint.`, {
+      partNumber,
+      endpoint: this.endpointKey,
+    });
   }
 
   private async assertUploadExists(uploadId: string, signal: AbortSignal): Promise<void> {
@@ -450,24 +604,23 @@ export class TransferRunner {
     }
   }
 
-  private async complete(uploadId: string, signal: AbortSignal): Promise<CompletedUpload> {
+  private async complete(uploadId: string, fileRereadAt: number | null, signal: AbortSignal): Promise<CompletedUpload> {
     const parts = this.deps.journal.listParts(this.transfer.id);
     if (parts.length !== this.plan.partCount) {
       throw new DocksideError('INTEGRITY', `Only ${parts.length} of ${this.plan.partCount} parts are journaled; cannot complete.`);
     }
     const fullChecksum = wholeChecksum(parts);
     const t = this.reload();
-    let etag: string;
+    let completed: { etag: string; checksumCrc32?: string };
     try {
-      ({ etag } = await this.retrying(
-        () =>
-          this.deps.store.completeMultipartUpload(
-            { ...this.where(uploadId), parts, checksumType: t.checksumType, fullChecksum },
-            signal,
-          ),
+      completed = await this.retrying(
+        () => this.deps.store.completeMultipartUpload({ ...this.where(uploadId), parts, checksumType: t.checksumType, fullChecksum }, signal),
         signal,
         'complete the upload',
-      ));
+        // A completion that keeps failing may be one of an upload aborted behind our back (Ceph
+        // RGW answers those with 500 "already in progress" for ever): ask whether it exists.
+        { probeUpload: uploadId },
+      );
     } catch (raw) {
       const error = classifyError(raw);
       // A completion whose answer was lost, then retried, finds the upload gone: check the object.
@@ -477,13 +630,19 @@ export class TransferRunner {
       this.log('info', 'complete.confirmed', 'S3 had already completed the upload (an earlier answer was lost); the object is in place.', {
         uploadId,
       });
-      etag = object.etag;
+      completed = { etag: object.etag };
     }
-    return this.finish(uploadId, etag, fullChecksum, signal);
+    return this.finish(uploadId, completed, fullChecksum, fileRereadAt, signal);
   }
 
-  /** Verifies the object against what we sent, then journals the completion. */
-  private async finish(uploadId: string, etag: string, fullChecksum: string, signal: AbortSignal): Promise<CompletedUpload> {
+  /** Verifies the object against what we sent, then journals the completion and what verified it. */
+  private async finish(
+    uploadId: string,
+    completed: { etag: string; checksumCrc32?: string },
+    fullChecksum: string,
+    fileRereadAt: number | null,
+    signal: AbortSignal,
+  ): Promise<CompletedUpload> {
     const t = this.reload();
     // S3 reads after writes consistently; the backend's view of the dock (what a backend transfer
     // sees instead of HeadObject) may lag a moment behind, so give that one time.
@@ -492,22 +651,33 @@ export class TransferRunner {
     if (!object) {
       throw new DocksideError('INTEGRITY', `S3 reported the upload complete but s3://${t.target.bucket}/${t.target.key} is not ours or not there.`);
     }
-    if (t.checksumType === 'FULL_OBJECT' && object.checksumCrc32 !== undefined && object.checksumCrc32 !== fullChecksum) {
-      throw new DocksideError(
-        'INTEGRITY',
-        `The object's CRC32 (${object.checksumCrc32}) does not match the file's (${fullChecksum}). The object should not be trusted; upload the file again.`,
-      );
+    const parts = this.deps.journal.listParts(t.id);
+    const expected = t.checksumType === 'FULL_OBJECT' ? fullChecksum : compositeChecksum(parts);
+    const reported = [completed.checksumCrc32, object.checksumCrc32].filter((c): c is string => c !== undefined && c !== '');
+    if (t.checksumType === 'FULL_OBJECT') {
+      const wrong = reported.find((c) => c !== fullChecksum);
+      if (wrong !== undefined) {
+        throw new DocksideError(
+          'INTEGRITY',
+          `The object's CRC32 (${wrong}) does not match the file's (${fullChecksum}). The object should not be trusted; upload the file again.`,
+        );
+      }
     }
-    this.deps.journal.markCompleted(t.id, { etag: etag || object.etag, fullChecksum });
+    const objectConfirmed = reported.some((c) => sameChecksum(c, expected));
+    const verification = verificationOf(parts, objectConfirmed);
+    const etag = completed.etag || object.etag;
+    this.deps.journal.markCompleted(t.id, { etag, fullChecksum, verification, fileRereadAt });
     this.change('finish');
-    this.log('info', 'transfer.completed', 'Upload complete and verified.', {
+    const fileReread = fileRereadAt !== null;
+    this.log(verification === 'size-only' && !fileReread ? 'warn' : 'info', 'transfer.completed', completionMessage(verification, fileReread), {
       bucket: t.target.bucket,
       key: t.target.key,
       size: t.fileSize,
-      etag: etag || object.etag,
+      etag,
       checksumCrc32: fullChecksum,
       checksumType: t.checksumType,
-      verifiedByServer: object.checksumCrc32 !== undefined,
+      verification,
+      fileReread,
     });
     return {
       transferId: t.id,
@@ -515,22 +685,26 @@ export class TransferRunner {
       key: t.target.key,
       size: t.fileSize,
       uploadId,
-      etag: etag || object.etag,
+      etag,
       checksumAlgorithm: 'CRC32',
       checksumType: t.checksumType,
       checksum: fullChecksum,
+      verification,
+      fileReread,
     };
   }
 
   /** When S3 forgot the upload because it completed before we journaled it, finish the transfer. */
-  private async adoptCompletedObject(uploadId: string, signal: AbortSignal): Promise<CompletedUpload | null> {
+  private async adoptCompletedObject(file: OpenFile, uploadId: string, signal: AbortSignal): Promise<CompletedUpload | null> {
     const parts = this.deps.journal.listParts(this.transfer.id);
     if (parts.length !== this.plan.partCount) return null;
     const object = await this.waitForCompletedObject(uploadId, signal);
     if (!object) return null;
     this.change('complete-parts');
     this.log('info', 'complete.confirmed', 'The upload had completed before Dockside stopped; the object is in place.', { uploadId });
-    return this.finish(uploadId, object.etag, wholeChecksum(parts), signal);
+    // The file is read again even now: the object exists, so a mismatch is reported as such.
+    const rereadAt = this.verifyFile ? await this.rereadFile(file, signal) : null;
+    return this.finish(uploadId, { etag: object.etag }, wholeChecksum(parts), rereadAt, signal);
   }
 
   /**
@@ -561,7 +735,7 @@ export class TransferRunner {
   }
 
   private async checkFile(file: OpenFile): Promise<void> {
-    const why = identityChange({ size: this.transfer.fileSize, mtimeMs: this.transfer.fileMtimeMs }, await file.identity());
+    const why = identityChange(parseIdentityKey(this.transfer.fileIdentity, this.transfer), await file.identity());
     if (why) {
       throw new DocksideError(
         'FILE_CHANGED',
@@ -570,13 +744,34 @@ export class TransferRunner {
     }
   }
 
-  private retrying<T>(operation: () => Promise<T>, signal: AbortSignal, what: string): Promise<T> {
-    return withRetry(operation, {
-      clock: this.deps.clock,
-      backoff: this.deps.backoff,
-      signal,
-      onRetry: (error, attempt, delayMs) => this.onTransient(error, attempt, delayMs, what),
-    });
+  /**
+   * Runs a request with retries. Before the endpoint has ever answered, a name that does not
+   * resolve or a refused connection stops after a few quick tries (firstContactFailure).
+   */
+  private retrying<T>(operation: () => Promise<T>, signal: AbortSignal, what: string, options: { probeUpload?: string } = {}): Promise<T> {
+    return withRetry(
+      async (attempt) => {
+        if (options.probeUpload !== undefined && attempt > 0 && attempt % UPLOAD_PROBE_EVERY === 0) await this.assertUploadExists(options.probeUpload, signal);
+        try {
+          const result = await operation();
+          this.endpointReached = true;
+          return result;
+        } catch (raw) {
+          if (!this.endpointReached) {
+            const verdict = firstContactFailure(raw, attempt, this.endpointLabel);
+            if (verdict === null) this.endpointReached = hasHttpStatus(raw);
+            else if (verdict !== 'retry') throw verdict;
+          }
+          throw raw;
+        }
+      },
+      {
+        clock: this.deps.clock,
+        backoff: this.deps.backoff,
+        signal,
+        onRetry: (error, attempt, delayMs) => this.onTransient(error, attempt, delayMs, what),
+      },
+    );
   }
 
   private onTransient(error: DocksideError, attempt: number, delayMs: number, what: string): void {
@@ -587,6 +782,16 @@ export class TransferRunner {
       delayMs,
       what,
     });
+  }
+
+  /** The endpoint as the journal remembers what was learned of it. */
+  private get endpointKey(): string {
+    return this.transfer.target.endpoint ?? 'aws';
+  }
+
+  /** The endpoint as a person knows it. */
+  private get endpointLabel(): string {
+    return this.transfer.target.endpoint ?? `AWS S3 (${this.transfer.target.region})`;
   }
 
   private where(uploadId: string) {
@@ -618,14 +823,23 @@ export class TransferRunner {
   }
 }
 
-/**
- * Whether an UploadPart sent with an aws-chunked checksum trailer failed because the endpoint
- * does not take such bodies (a 501, a 411 for the missing Content-Length, or a 400 calling the
- * request invalid), as some S3-compatible stores answer. Real S3 takes them.
- */
-function refusesChecksumTrailer(raw: unknown): boolean {
-  const status = (raw as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
-  return status === 501 || status === 411 || classifyError(raw).code === 'INVALID_REQUEST';
+/** Reads when the file is read again to check it: larger than part reads, nothing else is in flight. */
+const REREAD_CHUNK_BYTES = 1024 * 1024;
+
+/** The weakest check any part had, raised to server-checksum when the object's own CRC32 matched too. */
+export function verificationOf(parts: readonly PartRecord[], objectConfirmed: boolean): Verification {
+  if (parts.length > 0 && parts.every((p) => p.verifiedBy === 'crc32')) return objectConfirmed ? 'server-checksum' : 'part-checksums';
+  if (parts.length > 0 && parts.every((p) => p.verifiedBy === 'crc32' || p.verifiedBy === 'content-md5')) return 'content-md5';
+  return 'size-only';
+}
+
+function completionMessage(verification: Verification, fileReread: boolean): string {
+  const what = describeVerification(verification, fileReread);
+  return verification === 'server-checksum' ? `Upload complete and ${what}.` : `Upload complete, ${what}.`;
+}
+
+function hasHttpStatus(raw: unknown): boolean {
+  return typeof (raw as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode === 'number';
 }
 
 function unquote(etag: string): string {
@@ -634,4 +848,16 @@ function unquote(etag: string): string {
 
 function wholeChecksum(parts: readonly PartRecord[]): string {
   return crc32ToBase64(crc32OfParts(parts.map((p) => ({ crc: crc32FromBase64(p.checksum), size: p.size }))));
+}
+
+/** S3's COMPOSITE checksum: the CRC32 of the parts' CRC32s, then `-<part count>`. */
+function compositeChecksum(parts: readonly PartRecord[]): string {
+  const raw = Buffer.concat(parts.map((p) => Buffer.from(p.checksum, 'base64')));
+  return `${crc32ToBase64(crc32Of(raw))}-${parts.length}`;
+}
+
+/** Equal checksums, one written with S3's `-N` part-count suffix and one without. */
+function sameChecksum(reported: string, expected: string): boolean {
+  const bare = (c: string) => c.replace(/-\d+$/, '');
+  return reported === expected || bare(reported) === bare(expected);
 }

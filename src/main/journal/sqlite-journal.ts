@@ -13,12 +13,15 @@ import {
   type ChecksumType,
   type EventLevel,
   type PartRecord,
+  type PartVerification,
+  type ServerChecks,
   type TransferLogEntry,
   type TransferRecord,
   type TransferState,
   type TransferTarget,
+  type Verification,
 } from '../../shared/transfer-model.js';
-import type { LogQuery, NewLogEntry, NewTransfer, PrunableLog, UploadJournal } from '../engine/ports.js';
+import type { EndpointQuirks, LogQuery, NewLogEntry, NewTransfer, PrunableLog, UploadJournal } from '../engine/ports.js';
 import { assertNotFromFuture, migrate, type MigrationResult } from './migrate.js';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
 
@@ -47,6 +50,11 @@ interface TransferRow {
   error_message: string | null;
   owner: string | null;
   create_started_at: number | null;
+  verify_file: number;
+  part_checksum: 'trailer' | 'header' | null;
+  server_checks: string | null;
+  verification: Verification | null;
+  file_reread_at: number | null;
   created_at: number;
   updated_at: number;
   completed_at: number | null;
@@ -137,10 +145,10 @@ export class SqliteJournal implements UploadJournal, PrunableLog {
     return {
       insertTransfer: `INSERT INTO transfers (id, file_path, file_size, file_mtime_ms, file_identity, bucket, object_key, endpoint, region,
                           force_path_style, kms_key_id, backend_url, backend_upload_id, upload_id, part_size, part_count, checksum_type,
-                          state, created_at, updated_at)
+                          verify_file, state, created_at, updated_at)
                          VALUES (@id, @filePath, @fileSize, @fileMtimeMs, @fileIdentity, @bucket, @key, @endpoint, @region,
                           @forcePathStyle, @kmsKeyId, @backendUrl, @backendUploadId, NULL, @partSize, @partCount, @checksumType,
-                          'queued', @now, @now)`,
+                          @verifyFile, 'queued', @now, @now)`,
       getTransfer: `${SELECT_TRANSFER} WHERE t.id = ?`,
       listTransfers: `${SELECT_TRANSFER} ORDER BY t.created_at, t.id`,
       findUnfinished: `${SELECT_TRANSFER}
@@ -148,19 +156,27 @@ export class SqliteJournal implements UploadJournal, PrunableLog {
                            AND t.state NOT IN ('completed', 'cancelled')
                          ORDER BY t.created_at DESC LIMIT 1`,
       setUploadId: `UPDATE transfers SET upload_id = @uploadId, checksum_type = COALESCE(@checksumType, checksum_type),
-                        full_checksum = NULL, create_started_at = NULL, updated_at = @now WHERE id = @id`,
+                        full_checksum = NULL, create_started_at = NULL, server_checks = NULL, updated_at = @now WHERE id = @id`,
+      setServerChecks: `UPDATE transfers SET server_checks = @checks, updated_at = @now WHERE id = @id`,
+      setPartChecksum: `UPDATE transfers SET part_checksum = @mode, updated_at = @now WHERE id = @id`,
+      getEndpoint: `SELECT checksum_trailer, full_object FROM endpoints WHERE endpoint = ?`,
+      upsertEndpoint: `INSERT INTO endpoints (endpoint, checksum_trailer, full_object, updated_at) VALUES (@endpoint, @trailer, @fullObject, @now)
+                         ON CONFLICT (endpoint) DO UPDATE SET
+                           checksum_trailer = COALESCE(excluded.checksum_trailer, checksum_trailer),
+                           full_object = COALESCE(excluded.full_object, full_object), updated_at = excluded.updated_at`,
       markCreateStarted: `UPDATE transfers SET create_started_at = @now, updated_at = @now WHERE id = @id`,
       deleteOtherParts: `DELETE FROM parts WHERE transfer_id = ? AND upload_id IS NOT ?`,
       setState: `UPDATE transfers SET state = @state, error_code = @errorCode, error_message = @errorMessage, updated_at = @now WHERE id = @id`,
-      insertPart: `INSERT INTO parts (transfer_id, part_number, upload_id, size, etag, checksum, completed_at)
-                     VALUES (@transferId, @partNumber, @uploadId, @size, @etag, @checksum, @now)
+      insertPart: `INSERT INTO parts (transfer_id, part_number, upload_id, size, etag, checksum, verified_by, completed_at)
+                     VALUES (@transferId, @partNumber, @uploadId, @size, @etag, @checksum, @verifiedBy, @now)
                      ON CONFLICT (transfer_id, part_number) DO UPDATE SET
                        upload_id = excluded.upload_id, size = excluded.size, etag = excluded.etag,
-                       checksum = excluded.checksum, completed_at = excluded.completed_at`,
+                       checksum = excluded.checksum, verified_by = excluded.verified_by, completed_at = excluded.completed_at`,
       uploadIdOf: `SELECT upload_id FROM transfers WHERE id = ?`,
       deletePart: `DELETE FROM parts WHERE transfer_id = ? AND part_number = ?`,
-      listParts: `SELECT part_number, size, etag, checksum FROM parts WHERE transfer_id = ? ORDER BY part_number`,
-      markCompleted: `UPDATE transfers SET object_etag = @etag, full_checksum = @fullChecksum, completed_at = @now, updated_at = @now WHERE id = @id`,
+      listParts: `SELECT part_number, size, etag, checksum, verified_by FROM parts WHERE transfer_id = ? ORDER BY part_number`,
+      markCompleted: `UPDATE transfers SET object_etag = @etag, full_checksum = @fullChecksum, verification = @verification,
+                        file_reread_at = @fileRereadAt, completed_at = @now, updated_at = @now WHERE id = @id`,
       ownerOf: `SELECT owner FROM transfers WHERE id = ?`,
       setOwner: `UPDATE transfers SET owner = ? WHERE id = ?`,
       release: `UPDATE transfers SET owner = NULL WHERE id = ? AND owner = ?`,
@@ -194,6 +210,7 @@ export class SqliteJournal implements UploadJournal, PrunableLog {
         partSize: transfer.partSize,
         partCount: transfer.partCount,
         checksumType: transfer.checksumType,
+        verifyFile: transfer.verifyFile ? 1 : 0,
         now,
       });
       this.insertEvent({
@@ -247,7 +264,16 @@ export class SqliteJournal implements UploadJournal, PrunableLog {
       if (row.upload_id !== uploadId) {
         throw new DocksideError('UPLOAD_NOT_FOUND', `Part ${part.partNumber} belongs to upload ${uploadId}, which is no longer the transfer's upload.`);
       }
-      this.stmt.insertPart!.run({ transferId: id, uploadId, ...part, now: this.now() });
+      this.stmt.insertPart!.run({
+        transferId: id,
+        uploadId,
+        partNumber: part.partNumber,
+        size: part.size,
+        etag: part.etag,
+        checksum: part.checksum,
+        verifiedBy: part.verifiedBy ?? null,
+        now: this.now(),
+      });
     })();
   }
 
@@ -258,17 +284,37 @@ export class SqliteJournal implements UploadJournal, PrunableLog {
   }
 
   listParts(id: string): PartRecord[] {
-    return (this.stmt.listParts!.all(id) as Array<{ part_number: number; size: number; etag: string; checksum: string }>).map((r) => ({
+    type Row = { part_number: number; size: number; etag: string; checksum: string; verified_by: PartVerification | null };
+    return (this.stmt.listParts!.all(id) as Row[]).map((r) => ({
       partNumber: r.part_number,
       size: r.size,
       etag: r.etag,
       checksum: r.checksum,
+      verifiedBy: r.verified_by,
     }));
   }
 
-  markCompleted(id: string, result: { etag: string; fullChecksum: string }): void {
-    const changed = this.stmt.markCompleted!.run({ id, etag: result.etag, fullChecksum: result.fullChecksum, now: this.now() });
+  markCompleted(id: string, result: { etag: string; fullChecksum: string; verification: Verification; fileRereadAt: number | null }): void {
+    const changed = this.stmt.markCompleted!.run({ id, ...result, now: this.now() });
     if (changed.changes === 0) throw notFound(id);
+  }
+
+  setServerChecks(id: string, checks: ServerChecks): void {
+    if (this.stmt.setServerChecks!.run({ id, checks: JSON.stringify(checks), now: this.now() }).changes === 0) throw notFound(id);
+  }
+
+  setPartChecksum(id: string, mode: 'trailer' | 'header'): void {
+    if (this.stmt.setPartChecksum!.run({ id, mode, now: this.now() }).changes === 0) throw notFound(id);
+  }
+
+  endpointQuirks(endpoint: string): EndpointQuirks | null {
+    const row = this.stmt.getEndpoint!.get(endpoint) as { checksum_trailer: number | null; full_object: number | null } | undefined;
+    return row ? { checksumTrailer: asBoolean(row.checksum_trailer), fullObject: asBoolean(row.full_object) } : null;
+  }
+
+  rememberEndpointQuirks(endpoint: string, quirks: Partial<EndpointQuirks>): void {
+    const bit = (value: boolean | null | undefined) => (value === undefined || value === null ? null : value ? 1 : 0);
+    this.stmt.upsertEndpoint!.run({ endpoint, trailer: bit(quirks.checksumTrailer), fullObject: bit(quirks.fullObject), now: this.now() });
   }
 
   claim(id: string, owner: string, isOwnerAlive: (owner: string) => boolean): boolean {
@@ -378,12 +424,21 @@ function toRecord(r: TransferRow): TransferRecord {
     errorMessage: r.error_message,
     owner: r.owner,
     createStartedAt: r.create_started_at ?? null,
+    verifyFile: r.verify_file === 1,
+    partChecksum: r.part_checksum,
+    serverChecks: r.server_checks === null ? null : (JSON.parse(r.server_checks) as ServerChecks),
+    verification: r.verification,
+    fileRereadAt: r.file_reread_at,
     bytesDone: r.bytes_done,
     partsDone: r.parts_done,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     completedAt: r.completed_at,
   };
+}
+
+function asBoolean(bit: number | null): boolean | null {
+  return bit === null ? null : bit === 1;
 }
 
 function toEntry(r: EventRow): TransferLogEntry {

@@ -1,11 +1,13 @@
 // Where each part's CRC32 travels: by default as an aws-chunked trailer computed while the part
 // streams (the file is read once, and the CRC32 S3 confirms is journaled), with a fall-back to a
 // header (read twice) for endpoints that refuse trailers or do not confirm what they verified.
+// Whether trailers are taken is learned from a one-byte probe before the first part (not from a
+// whole refused part per part in flight), journaled for the transfer and remembered for the endpoint.
 import { describe, expect, it } from 'vitest';
 import type { TransferRecord, TransferTarget } from '../../../src/shared/transfer-model.js';
 import { crc32Of, crc32ToBase64, NodeFileSource, S3ObjectStore, type FileSource, type ObjectStore } from '../../../src/main/engine/index.js';
 import { getObject, makeEngine, type Harness, randomFile, sha256, target, tempDir, testCredentials, TINY_PARTS, useLocalS3 } from '../../support/engine-harness.js';
-import { isUploadPart, type RequestInfo } from '../../support/fault-proxy.js';
+import { isServerCheckProbe, isUploadPart, type RequestInfo } from '../../support/fault-proxy.js';
 
 const PART = 64 * 1024;
 const local = useLocalS3();
@@ -33,8 +35,12 @@ function countingFiles(): { files: FileSource; bytesRead: () => number } {
   };
 }
 
-const sentWithTrailer = (req: RequestInfo): boolean =>
-  isUploadPart()(req) && String(req.headers['content-encoding'] ?? '').includes('aws-chunked') && req.headers['x-amz-trailer'] === 'x-amz-checksum-crc32';
+const withTrailer = (req: RequestInfo): boolean =>
+  String(req.headers['content-encoding'] ?? '').includes('aws-chunked') && req.headers['x-amz-trailer'] === 'x-amz-checksum-crc32';
+/** A part of the file sent with a trailer (not a probe). */
+const sentWithTrailer = (req: RequestInfo): boolean => isUploadPart()(req) && withTrailer(req);
+/** The one-byte probe asking whether the server takes trailers. */
+const trailerProbe = (req: RequestInfo): boolean => isServerCheckProbe(req) && withTrailer(req);
 
 /** Uploads `path` to `bucket`/`key` through the fault proxy and expects it to complete. */
 async function uploadThroughProxy(engine: Harness, path: string, bucket: string, key: string): Promise<TransferRecord> {
@@ -73,35 +79,72 @@ describe('part checksums', () => {
     }
   });
 
-  it('falls back to a CRC32 header, said once in the log, where the endpoint refuses aws-chunked bodies', async () => {
+  it('learns from a one-byte probe that the endpoint refuses aws-chunked bodies, so no part is sent twice, and remembers it for the endpoint', async () => {
     const home = tempDir();
     const b = await local.bucket();
     const file = randomFile(home, 6 * PART);
     const counting = countingFiles();
+    const refuse = { kind: 'status', status: 501, code: 'NotImplemented', message: 'STREAMING-UNSIGNED-PAYLOAD-TRAILER is not implemented' } as const;
+    local.proxy.addRule({ name: 'probe-refused', match: trailerProbe, action: refuse, times: Infinity });
+    local.proxy.addRule({ name: 'part-refused', match: sentWithTrailer, action: refuse, times: Infinity });
+    const engine = makeEngine(home, { planLimits: TINY_PARTS, concurrency: 2, files: counting.files });
+    try {
+      const record = await uploadThroughProxy(engine, file.path, b, 'header.bin');
+      // One byte was refused, not a part per part in flight (before: up to 2 x 64 KiB here,
+      // 64 MiB at the defaults, gigabytes with 5 GiB parts).
+      expect(local.proxy.fired('probe-refused')).toBe(1);
+      expect(local.proxy.fired('part-refused')).toBe(0);
+      const log = engine.journal.queryLog({ transferId: record.id });
+      const notes = log.filter((e) => e.type === 'part.checksum-header');
+      expect(notes).toHaveLength(1);
+      // Information, not a fault: no advice meant for permanent errors.
+      expect(notes[0]!.level).toBe('info');
+      expect(notes[0]!.message).toMatch(/NotImplemented/);
+      expect(notes[0]!.message).not.toMatch(/check the endpoint/i);
+      expect(log.map((e) => e.type)).not.toContain('retry');
+      // Header mode reads each part twice (once for the CRC32, once to send), and nothing more.
+      expect(counting.bytesRead()).toBe(2 * file.bytes.length);
+      expect(engine.journal.getTransfer(record.id)).toMatchObject({ partChecksum: 'header', serverChecks: { trailers: false } });
+      expect(engine.journal.endpointQuirks(local.proxy.endpoint)).toMatchObject({ checksumTrailer: false });
+      expect(engine.journal.listParts(record.id).map((p) => p.checksum)).toEqual(partChecksums(file.bytes, PART));
+      expect(sha256(await getObject(local.moto.endpoint, b, 'header.bin'))).toBe(file.sha256);
+
+      // The next transfer to this endpoint knows already: no trailer probe, no trailer at all.
+      const second = randomFile(home, 2 * PART);
+      const again = await uploadThroughProxy(engine, second.path, b, 'header-2.bin');
+      expect(local.proxy.fired('probe-refused')).toBe(1);
+      expect(local.proxy.fired('part-refused')).toBe(0);
+      const note = engine.journal.queryLog({ transferId: again.id }).find((e) => e.type === 'part.checksum-header');
+      expect(note?.message).toMatch(/learned on an earlier transfer/);
+      expect(sha256(await getObject(local.moto.endpoint, b, 'header-2.bin'))).toBe(second.sha256);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('falls back to a CRC32 header, said once, when a part is refused with a trailer the probe got through', async () => {
+    const home = tempDir();
+    const b = await local.bucket();
+    const file = randomFile(home, 6 * PART);
+    // Something on the way (a proxy, a load balancer in front of another server) refuses the
+    // parts' trailers though the probe's went through.
     local.proxy.addRule({
       name: 'no-trailers',
       match: sentWithTrailer,
       action: { kind: 'status', status: 501, code: 'NotImplemented', message: 'STREAMING-UNSIGNED-PAYLOAD-TRAILER is not implemented' },
       times: Infinity,
     });
-    const engine = makeEngine(home, { planLimits: TINY_PARTS, concurrency: 2, files: counting.files });
+    const engine = makeEngine(home, { planLimits: TINY_PARTS, concurrency: 2 });
     try {
-      const record = await uploadThroughProxy(engine, file.path, b, 'header.bin');
-      // Only the parts already in flight when the first refusal came tried a trailer.
+      const record = await uploadThroughProxy(engine, file.path, b, 'late-header.bin');
       expect(local.proxy.fired('no-trailers')).toBeGreaterThanOrEqual(1);
       expect(local.proxy.fired('no-trailers')).toBeLessThanOrEqual(2);
-      const log = engine.journal.queryLog({ transferId: record.id });
-      const notes = log.filter((e) => e.type === 'part.checksum-header');
+      const notes = engine.journal.queryLog({ transferId: record.id }).filter((e) => e.type === 'part.checksum-header');
       expect(notes).toHaveLength(1);
-      expect(notes[0]!.level).toBe('warn');
-      expect(notes[0]!.message).toMatch(/NotImplemented/);
-      expect(log.map((e) => e.type)).not.toContain('retry');
-      // Header mode reads each part twice (once for the CRC32, once to send), plus what the
-      // refused trailer attempts had read.
-      expect(counting.bytesRead()).toBeGreaterThanOrEqual(2 * file.bytes.length);
-      expect(counting.bytesRead()).toBeLessThanOrEqual(2 * file.bytes.length + local.proxy.fired('no-trailers') * PART);
-      expect(engine.journal.listParts(record.id).map((p) => p.checksum)).toEqual(partChecksums(file.bytes, PART));
-      expect(sha256(await getObject(local.moto.endpoint, b, 'header.bin'))).toBe(file.sha256);
+      expect(notes[0]!.level).toBe('info');
+      expect(engine.journal.getTransfer(record.id)?.partChecksum).toBe('header');
+      expect(engine.journal.endpointQuirks(local.proxy.endpoint)).toMatchObject({ checksumTrailer: false });
+      expect(sha256(await getObject(local.moto.endpoint, b, 'late-header.bin'))).toBe(file.sha256);
     } finally {
       await engine.close();
     }
@@ -136,7 +179,8 @@ describe('part checksums', () => {
           if (prop !== 'uploadPart') return Reflect.get(obj, prop, receiver) as unknown;
           return async (...args: Parameters<ObjectStore['uploadPart']>) => {
             const { etag } = await inner.uploadPart(...args);
-            answers += 1;
+            // The file's parts (the one-byte probes are not counted).
+            if (args[0].contentLength > 1) answers += 1;
             return { etag };
           };
         },

@@ -43,8 +43,17 @@ describe('upload to S3 (moto)', () => {
       expect(journaled.state).toBe('completed');
       expect(journaled.fullChecksum).toBe(expectedCrc);
       expect(journaled.partsDone).toBe(4);
-      const types = engine.journal.queryLog({ transferId: record.id }).map((e) => e.type);
-      expect(types).toEqual(['transfer.created', 'transfer.started', 'upload.created', 'transfer.completed']);
+      const log = engine.journal.queryLog({ transferId: record.id });
+      expect(log.map((e) => e.type)).toEqual(['transfer.created', 'transfer.started', 'upload.created', 'server.checks', 'transfer.completed']);
+      // moto takes a wrong CRC32 and a wrong Content-MD5 alike: nothing it says verifies the bytes,
+      // and Dockside does not claim otherwise.
+      expect(log.find((e) => e.type === 'server.checks')).toMatchObject({ level: 'warn', data: { trailers: true, crc32: false, contentMd5: false } });
+      expect(outcome.result).toMatchObject({ verification: 'size-only', fileReread: false });
+      expect(journaled.verification).toBe('size-only');
+      const completed = log.at(-1)!;
+      expect(completed.level).toBe('warn');
+      expect(completed.message).not.toMatch(/and verified/);
+      expect(completed.message).toMatch(/not verified by the server/);
     } finally {
       await engine.close();
     }

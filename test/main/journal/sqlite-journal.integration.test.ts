@@ -105,13 +105,18 @@ const part = (partNumber: number, size = 1000, tag = 'a'): PartRecord => ({
   size,
   etag: `"etag-${tag}-${partNumber}"`,
   checksum: `crc${tag}${partNumber}==`,
+  verifiedBy: null,
 });
 
 describe('migrations', () => {
   it('brings a fresh journal to the latest version, with every table and the durability pragmas', () => {
     const path = journalPath();
     const journal = open(path);
-    expect(journal.migration).toEqual({ from: 0, to: MIGRATIONS.length, applied: ['0001-initial', '0002-event-time-index', '0003-create-started', '0004-backend-target'] });
+    expect(journal.migration).toEqual({
+      from: 0,
+      to: MIGRATIONS.length,
+      applied: ['0001-initial', '0002-event-time-index', '0003-create-started', '0004-backend-target', '0005-verification'],
+    });
 
     const own = connectionOf(journal);
     expect(own.pragma('journal_mode', { simple: true })).toBe('wal');
@@ -121,7 +126,7 @@ describe('migrations', () => {
     const other = raw(path);
     expect(userVersion(other)).toBe(MIGRATIONS.length);
     expect(other.pragma('journal_mode', { simple: true })).toBe('wal'); // persistent, seen by every connection
-    expect(names(other, 'table')).toEqual(expect.arrayContaining(['transfers', 'parts', 'events']));
+    expect(names(other, 'table')).toEqual(expect.arrayContaining(['transfers', 'parts', 'events', 'endpoints']));
     expect(names(other, 'index')).toEqual(expect.arrayContaining(['events_by_time', 'events_by_transfer', 'transfers_by_state']));
     expect(names(other, 'trigger')).toEqual(['events_append_only']);
   });
@@ -148,7 +153,7 @@ describe('migrations', () => {
     check.close();
 
     const upgraded = open(path);
-    expect(upgraded.migration).toEqual({ from: 1, to: MIGRATIONS.length, applied: ['0002-event-time-index', '0003-create-started', '0004-backend-target'] });
+    expect(upgraded.migration).toEqual({ from: 1, to: MIGRATIONS.length, applied: ['0002-event-time-index', '0003-create-started', '0004-backend-target', '0005-verification'] });
     expect(upgraded.getTransfer(input.id)).toMatchObject({ id: input.id, filePath: input.filePath, target: { ...input.target, kmsKeyId: null, backend: null }, createStartedAt: null });
     expect(upgraded.queryLog({ transferId: input.id }).map((e) => e.type)).toEqual(['test.event']);
     const after = raw(path);
@@ -248,8 +253,8 @@ describe('migrations', () => {
   it('reports what migrate() did on a bare connection', () => {
     const db = new BetterSqlite3(':memory:');
     opened.push(db);
-    expect(migrate(db)).toEqual({ from: 0, to: 4, applied: ['0001-initial', '0002-event-time-index', '0003-create-started', '0004-backend-target'] });
-    expect(migrate(db)).toEqual({ from: 4, to: 4, applied: [] });
+    expect(migrate(db)).toEqual({ from: 0, to: 5, applied: ['0001-initial', '0002-event-time-index', '0003-create-started', '0004-backend-target', '0005-verification'] });
+    expect(migrate(db)).toEqual({ from: 5, to: 5, applied: [] });
     db.pragma(`user_version = ${MIGRATIONS.length + 1}`);
     expect(() => migrate(db, MIGRATIONS, 'The test db')).toThrow(/The test db was written by a newer Dockside/);
   });
@@ -285,6 +290,11 @@ describe('SqliteJournal', () => {
       errorMessage: null,
       owner: null,
       createStartedAt: null,
+      verifyFile: false,
+      partChecksum: null,
+      serverChecks: null,
+      verification: null,
+      fileRereadAt: null,
       bytesDone: 0,
       partsDone: 0,
       createdAt: t,
@@ -365,7 +375,7 @@ describe('SqliteJournal', () => {
     expect(thrown(() => journal.recordPart('ghost', 'u', part(1))).code).toBe('TRANSFER_NOT_FOUND');
     expect(thrown(() => journal.setUploadId('ghost', 'u')).code).toBe('TRANSFER_NOT_FOUND');
     expect(thrown(() => journal.setState('ghost', 'running')).code).toBe('TRANSFER_NOT_FOUND');
-    expect(thrown(() => journal.markCompleted('ghost', { etag: 'e', fullChecksum: 'c' })).code).toBe('TRANSFER_NOT_FOUND');
+    expect(thrown(() => journal.markCompleted('ghost', { etag: 'e', fullChecksum: 'c', verification: 'size-only', fileRereadAt: null })).code).toBe('TRANSFER_NOT_FOUND');
     expect(thrown(() => journal.claim('ghost', 'me', () => true)).code).toBe('TRANSFER_NOT_FOUND');
   });
 
@@ -460,12 +470,52 @@ describe('SqliteJournal', () => {
     expect(journal.getTransfer(id)).toMatchObject({ state: 'running', errorCode: null, errorMessage: null });
   });
 
+  it('keeps what the server checked: of each part, of the current upload (forgotten with it), and where part CRC32s go', () => {
+    const journal = open();
+    const { id } = journal.createTransfer(newTransfer({ verifyFile: true }));
+    expect(journal.getTransfer(id)).toMatchObject({ verifyFile: true, serverChecks: null, partChecksum: null });
+    journal.setUploadId(id, 'u1');
+    const checks = { uploadId: 'u1', trailers: false, crc32: false, contentMd5: true };
+    journal.setServerChecks(id, checks);
+    journal.setPartChecksum(id, 'header');
+    journal.recordPart(id, 'u1', { ...part(1), verifiedBy: 'content-md5' });
+    journal.recordPart(id, 'u1', { ...part(2), verifiedBy: 'crc32' });
+    journal.recordPart(id, 'u1', part(3));
+    expect(journal.listParts(id).map((p) => p.verifiedBy)).toEqual(['content-md5', 'crc32', null]);
+    expect(journal.getTransfer(id)).toMatchObject({ serverChecks: checks, partChecksum: 'header' });
+    // A new upload may be on another server: what was probed of the old one is forgotten.
+    journal.setUploadId(id, 'u2');
+    expect(journal.getTransfer(id)).toMatchObject({ serverChecks: null, partChecksum: 'header' });
+    expect(thrown(() => journal.setServerChecks('ghost', checks)).code).toBe('TRANSFER_NOT_FOUND');
+    expect(thrown(() => journal.setPartChecksum('ghost', 'header')).code).toBe('TRANSFER_NOT_FOUND');
+  });
+
+  it('remembers what was learned of an endpoint, field by field', () => {
+    const journal = open();
+    expect(journal.endpointQuirks('http://rgw:7480')).toBeNull();
+    journal.rememberEndpointQuirks('http://rgw:7480', { checksumTrailer: false });
+    expect(journal.endpointQuirks('http://rgw:7480')).toEqual({ checksumTrailer: false, fullObject: null });
+    journal.rememberEndpointQuirks('http://rgw:7480', { fullObject: false });
+    expect(journal.endpointQuirks('http://rgw:7480')).toEqual({ checksumTrailer: false, fullObject: false });
+    journal.rememberEndpointQuirks('http://rgw:7480', { checksumTrailer: true });
+    expect(journal.endpointQuirks('http://rgw:7480')).toEqual({ checksumTrailer: true, fullObject: false });
+    expect(journal.endpointQuirks('aws')).toBeNull();
+  });
+
   it('marks a transfer completed with its etag and checksum', () => {
     const journal = open();
     const { id, createdAt } = journal.createTransfer(newTransfer());
     t += 60_000;
-    journal.markCompleted(id, { etag: '"abc-7"', fullChecksum: 'y/Q5Jg==' });
-    expect(journal.getTransfer(id)).toMatchObject({ objectEtag: '"abc-7"', fullChecksum: 'y/Q5Jg==', completedAt: t, updatedAt: t, createdAt });
+    journal.markCompleted(id, { etag: '"abc-7"', fullChecksum: 'y/Q5Jg==', verification: 'server-checksum', fileRereadAt: t - 5 });
+    expect(journal.getTransfer(id)).toMatchObject({
+      objectEtag: '"abc-7"',
+      fullChecksum: 'y/Q5Jg==',
+      verification: 'server-checksum',
+      fileRereadAt: t - 5,
+      completedAt: t,
+      updatedAt: t,
+      createdAt,
+    });
     // A new upload forgets the whole-object checksum of the old one.
     journal.setUploadId(id, 'again');
     expect(journal.getTransfer(id)!.fullChecksum).toBeNull();
