@@ -9,6 +9,7 @@ import type { Engine } from './compose.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { onOutputClosed } from './output-closed.js';
 import type { ProgressView } from './progress-view.js';
+import { visible } from '../../shared/terminal-text.js';
 
 export async function runTransfers(engine: Engine, records: readonly TransferRecord[], view: ProgressView): Promise<ExitCode> {
   const { manager } = engine;
@@ -18,7 +19,7 @@ export async function runTransfers(engine: Engine, records: readonly TransferRec
   // say so rather than leave the rejection unhandled.
   const pauseAll = () =>
     manager.pauseAll('shutdown').catch((error: unknown) => {
-      process.stderr.write(`dockside: ${classifyError(error).message}\n`);
+      process.stderr.write(`dockside: ${visible(classifyError(error).message)}\n`);
     });
   const onSignal = (signal: NodeJS.Signals) => {
     if (interrupted) {
