@@ -5,12 +5,11 @@
 //
 // Mounting needs root (CI runs as root). Elsewhere the test is skipped and says so; the journal's
 // error mapping itself is covered without root in test/main/journal/journal-errors.test.ts.
-import { spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, unlinkSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBucket, uniqueBucketName } from '../../support/moto-server.js';
+import { canMount, fillUp, mountSmallDisk } from '../../support/small-disk.js';
 import {
   getObjectBytes,
   getTransfer,
@@ -27,41 +26,20 @@ import {
 
 const FILE_SIZE = 40 * MiB;
 const PART_COUNT = 8;
-const isRoot = process.getuid?.() === 0;
-
-/** Writes zeros to `path` until the file system refuses (ENOSPC); returns the bytes written. */
-function fillUp(path: string): number {
-  const fd = openSync(path, 'w');
-  const block = Buffer.alloc(64 * 1024);
-  let written = 0;
-  try {
-    for (;;) written += writeSync(fd, block);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
-  } finally {
-    closeSync(fd);
-  }
-  return written;
-}
 
 /** Stack-trace and crash markers that must never reach a person's terminal. */
 const CRASH = /SqliteError|^\s+at\s|Node\.js v\d|unexpected error|UnhandledPromiseRejection/m;
 
 const stack = useCliStack('cli-full');
 
-describe.skipIf(!isRoot)('the journal disk fills up mid-upload (tmpfs as DOCKSIDE_HOME; needs root to mount)', () => {
+describe.skipIf(!canMount)('the journal disk fills up mid-upload (tmpfs as DOCKSIDE_HOME; needs root to mount)', () => {
+  let disk: ReturnType<typeof mountSmallDisk> | undefined;
   let mountPoint: string;
   beforeAll(() => {
-    mountPoint = mkdtempSync(join(tmpdir(), 'dockside-full-home-'));
-    // A small tmpfs: root has no reserved blocks there, so "full" is full for the CLI too.
-    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mountPoint], { encoding: 'utf8' });
-    if (mounted.status !== 0) throw new Error(`mount -t tmpfs failed as root: ${mounted.stderr}`);
+    disk = mountSmallDisk('2m');
+    mountPoint = disk.path;
   });
-  afterAll(() => {
-    if (!mountPoint) return;
-    spawnSync('umount', [mountPoint]);
-    rmSync(mountPoint, { recursive: true, force: true });
-  });
+  afterAll(() => disk?.unmount());
 
   it('stops with a JOURNAL error saying the disk is full (exit 1, no stack trace); after freeing space, resume finishes byte for byte', { timeout: 120_000 }, async () => {
     const home = join(mountPoint, 'home');

@@ -2,41 +2,13 @@
 // remounted as root; CI runs as root, elsewhere this file is skipped and says why): every
 // refusal is a JOURNAL error naming the cause, nothing committed is lost, and the same
 // connection works again once the cause is gone (the desktop app keeps its journal open).
-import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, unlinkSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NewTransfer } from '../../../src/main/engine/ports.js';
 import { SqliteJournal } from '../../../src/main/journal/index.js';
+import { bindReadOnly, canMount, fillUp, mountSmallDisk } from '../../support/small-disk.js';
 import { thrown } from '../../support/thrown.js';
-
-const isRoot = process.getuid?.() === 0;
-
-function mountTmpfs(dir: string, options: string): void {
-  const result = spawnSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir], { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`mount -t tmpfs -o ${options} failed as root: ${result.stderr}`);
-}
-
-/** `dir` again at `at`, read-only (a mount point in use cannot be remounted read-only itself). */
-function bindReadOnly(dir: string, at: string): void {
-  for (const args of [['--bind', dir, at], ['-o', 'remount,bind,ro', at]]) {
-    const result = spawnSync('mount', args, { encoding: 'utf8' });
-    if (result.status !== 0) throw new Error(`mount ${args.join(' ')} failed: ${result.stderr}`);
-  }
-}
-
-function fillUp(path: string): void {
-  const fd = openSync(path, 'w');
-  const block = Buffer.alloc(16 * 1024);
-  try {
-    for (;;) writeSync(fd, block);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
-  } finally {
-    closeSync(fd);
-  }
-}
 
 const transfer = (id: string): NewTransfer => ({
   id,
@@ -52,17 +24,14 @@ const transfer = (id: string): NewTransfer => ({
 
 const part = (partNumber: number) => ({ partNumber, size: 5 * 1024 * 1024, etag: `"etag-${partNumber}-${'x'.repeat(200)}"`, checksum: 'AAAAAA==' });
 
-describe.skipIf(!isRoot)('the journal on a disk that fills up or turns read-only (tmpfs; needs root to mount)', () => {
+describe.skipIf(!canMount)('the journal on a disk that fills up or turns read-only (tmpfs; needs root to mount)', () => {
+  let disk: ReturnType<typeof mountSmallDisk> | undefined;
   let dir: string;
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'dockside-journal-faults-'));
-    mountTmpfs(dir, 'size=1m');
+    disk = mountSmallDisk('1m');
+    dir = disk.path;
   });
-  afterAll(() => {
-    if (!dir) return;
-    spawnSync('umount', [dir]);
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => disk?.unmount());
 
   it('refuses writes on a full disk as JOURNAL errors, keeps what was committed, and works again on the same connection once space is freed', () => {
     const path = join(dir, 'journal.sqlite');
@@ -111,16 +80,14 @@ describe.skipIf(!isRoot)('the journal on a disk that fills up or turns read-only
     const journal = new SqliteJournal(path);
     journal.createTransfer(transfer('T2'));
     journal.close();
-    const readOnly = mkdtempSync(join(tmpdir(), 'dockside-journal-ro-'));
+    const readOnly = bindReadOnly(dir);
     try {
-      bindReadOnly(dir, readOnly);
-      const error = thrown(() => new SqliteJournal(join(readOnly, 'journal-ro.sqlite')));
+      const error = thrown(() => new SqliteJournal(join(readOnly.path, 'journal-ro.sqlite')));
       expect(error.code).toBe('JOURNAL');
-      expect(error.message).toContain(`The journal at ${join(readOnly, 'journal-ro.sqlite')} could not be opened: the journal is read-only (EROFS: read-only file system`);
+      expect(error.message).toContain(`The journal at ${join(readOnly.path, 'journal-ro.sqlite')} could not be opened: the journal is read-only (EROFS: read-only file system`);
       expect(error.message).toContain('Check that the disk is not mounted read-only');
     } finally {
-      spawnSync('umount', [readOnly]);
-      rmSync(readOnly, { recursive: true, force: true });
+      readOnly.unmount();
     }
     const again = new SqliteJournal(path);
     expect(again.getTransfer('T2')).not.toBeNull();
