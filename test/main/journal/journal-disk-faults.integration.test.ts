@@ -1,7 +1,7 @@
-// The journal on a real file system that fills up, then turns read-only (a tmpfs, mounted and
-// remounted as root; CI runs as root, elsewhere this file is skipped and says why): every
-// refusal is a JOURNAL error naming the cause, nothing committed is lost, and the same
-// connection works again once the cause is gone (the desktop app keeps its journal open).
+// The journal on a real file system that fills up, or that is read-only (a small tmpfs mounted as
+// root, and a read-only bind mount of it; CI runs as root, elsewhere this file is skipped and says
+// why): every refusal is a JOURNAL error naming the cause, nothing committed is lost, and the same
+// connection works again once space is freed (the desktop app keeps its journal open).
 import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
