@@ -74,6 +74,13 @@ async function waitForStatus(client: BackendClient, id: string, status: string, 
 
 const keyIdOf = (arn: string) => arn.split('/').pop();
 
+/** `dockside status ID --json`, which must succeed. */
+async function statusOf(id: string, home: string, env: Record<string, string>): Promise<unknown> {
+  const out = await runCli(['status', id, '--json'], { home, env });
+  expect(out.code, out.stderr).toBe(0);
+  return JSON.parse(out.stdout) as unknown;
+}
+
 describe('dockside upload through the backend', () => {
   it('docks the file under the dock key, promotes it byte-identical under the permanent key, announces it once, leaves nothing behind', async () => {
     const home = join(dir, 'cli-home');
@@ -124,6 +131,39 @@ describe('dockside upload through the backend', () => {
     expect(human.stdout).toContain('available');
     expect(human.stdout).toContain(`s3://${where.bucket}/${where.key}`);
     console.log(`e2e: 24 MiB uploaded through the backend in ${uploadSeconds.toFixed(1)} s (CLI start to exit), available ${promotedSeconds.toFixed(1)} s later`);
+  });
+
+  it('a file name with a newline and terminal escape codes: the backend picks a clean key, the upload completes, the output shows the name escaped', async () => {
+    const home = join(dir, 'cli-home-names');
+    const file = join(dir, 'line one\nline two\u001b[2J\u001b]0;pwned\u0007.bin');
+    const bytes = writeRandomFile(file, 64 * 1024);
+    const env = { DOCKSIDE_BACKEND_URL: local.backendUrls[0]!, DOCKSIDE_TOKEN: local.token, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' };
+
+    const upload = await runCli(['upload', file], { home, env });
+    expect(upload.code, upload.stdout + upload.stderr).toBe(0);
+    // eslint-disable-next-line no-control-regex -- finding control characters is the point
+    expect(upload.stdout + upload.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+    const line = upload.stdout.split('\n').find((l) => l.startsWith('✓'))!;
+    expect(line).toContain(`${join(dir, 'line one\\nline two\\e[2J\\e]0;pwned\\x07.bin')} → s3://${local.stack.dockBucket}/uploads/`);
+    // The server's key: control characters dropped, the rest made safe; the object is the file.
+    const key = /→ s3:\/\/[^/]+\/(\S+) \(/.exec(line)![1]!;
+    expect(key).toMatch(/^uploads\/[0-9A-Z]{26}\/line_oneline_two_2J_0_pwned\.bin$/);
+    const transferId = /\[([0-9a-z]+)\]$/m.exec(upload.stderr)![1]!;
+    const deadline = Date.now() + 60_000;
+    type View = { status: string; dock: { key: string }; available: { bucket: string; key: string } | null };
+    let status = (await statusOf(transferId, home, env)) as View;
+    while (Date.now() < deadline && status.status !== 'available') {
+      await new Promise((r) => setTimeout(r, 300));
+      status = (await statusOf(transferId, home, env)) as View;
+    }
+    expect(status.dock.key).toBe(key);
+    expect(status.available).not.toBeNull();
+    const copy = await getObjectBytes(s3, status.available!.bucket, status.available!.key);
+    expect(createHash('sha256').update(copy).digest('hex')).toBe(createHash('sha256').update(bytes).digest('hex'));
+    const ls = await runCli(['ls'], { home, env });
+    // eslint-disable-next-line no-control-regex -- finding control characters is the point
+    expect(ls.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+    expect(ls.stdout).toContain('line one\\nline two\\e[2J');
   });
 });
 

@@ -2,6 +2,7 @@
 import { DocksideError } from '../../shared/errors.js';
 import { MiB, S3_LIMITS } from '../../shared/part-planner.js';
 import type { ChecksumType } from '../../shared/transfer-model.js';
+import { visible } from '../../shared/terminal-text.js';
 import { parseRate, parseSize, UnitParseError } from '../../shared/units.js';
 
 /** Bad input to the CLI: reported with exit code 2, before anything is changed. */
@@ -74,6 +75,30 @@ function httpUrlOption(option: string, value: string, hints: { example: string; 
     throw new UsageError(`${option} must not contain a user name or password; ${hints.credentials}.`);
   }
   return url.toString().replace(/\/$/, '');
+}
+
+const CONTROL = /\p{Cc}/u;
+// The suggested key also leaves out bidi controls, which would make it read differently.
+const CONTROL_RUNS = /[\p{Cc}\u202a-\u202e\u2066-\u2069]+/gu;
+
+/**
+ * Refuses an object key with control characters (C0 such as a newline, DEL, C1). S3 itself takes
+ * them, but its XML listings cannot carry most of them (XML 1.0 has no form for U+0001–U+001F
+ * other than tab and line breaks, and a parser turns a CR into a LF, so the key listed is not the
+ * key stored), AWS lists them among the characters to avoid, other S3 servers refuse or misroute
+ * them (moto answers 404) and they break every line-based tool reading the bucket. `from` says
+ * where the key came from: the --key option, or the file name it defaults to.
+ */
+export function checkObjectKey(key: string, from: { option: '--key' } | { file: string }): void {
+  if (!CONTROL.test(key)) return;
+  const suggestion = key.replace(CONTROL_RUNS, '_');
+  const what = '(a newline, tab, escape or other control character)';
+  if ('option' in from) {
+    throw new UsageError(`--key ${visible(key)}: the key contains control characters ${what}, which S3 listings and most tools cannot handle. Use a key without them, such as --key '${visible(suggestion)}'.`);
+  }
+  throw new UsageError(
+    `${visible(from.file)}: the file name contains control characters ${what}, which S3 listings and most tools cannot handle, so it cannot be the object key. Name the object with --key, such as --key '${visible(suggestion)}' (or rename the file).`,
+  );
 }
 
 /** A point in time: ISO 8601, or a span back from now such as 30m, 2h, 7d. */

@@ -12,6 +12,7 @@ import { UsageError } from './cli-options.js';
 import type { EngineSettings } from './compose.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import type { EngineFlags } from './commands/shared-options.js';
+import { visible } from '../../shared/terminal-text.js';
 
 /** The CLI's user settings file in the data folder. */
 export function cliSettingsStore(home?: string): JsonFileSettingsStore {
@@ -37,7 +38,7 @@ export async function settingsOrStop(home: string | undefined, setExit: (code: E
     return await loadCliSettings(home);
   } catch (error) {
     if (!isConfigError(error)) throw error;
-    process.stderr.write(`dockside: ${error.message}\n`);
+    process.stderr.write(`dockside: ${visible(error.message)}\n`);
     setExit(EXIT.CONFIG);
     return null;
   }

@@ -21,6 +21,7 @@ import { configureCliNetwork } from './cli-network.js';
 import { loadCliSettings } from './cli-settings.js';
 import { DOCKSIDE_VERSION } from './version.js';
 import { limitHeapSlack } from '../engine/index.js';
+import { visible, visibleLines } from '../../shared/terminal-text.js';
 
 export { watchOutput };
 
@@ -37,7 +38,8 @@ export async function runCli(argv: readonly string[]): Promise<ExitCode> {
     .option('--home <dir>', 'folder for the journal (default: $DOCKSIDE_HOME, else the per-user data folder)')
     .addHelpText('after', EXIT_CODES_HELP)
     .showHelpAfterError('(run `dockside --help` for usage)')
-    .configureOutput({ outputError: (text, write) => write(`dockside: ${text.replace(/^error: /, '')}`) })
+    // Commander's messages quote what was typed (an unknown option, say): shown, never obeyed.
+    .configureOutput({ outputError: (text, write) => write(`dockside: ${visibleLines(text.replace(/^error: /, ''))}`) })
     .exitOverride();
   registerUpload(program, setExit);
   registerResume(program, setExit);
@@ -77,14 +79,14 @@ function report(error: unknown): ExitCode {
     return EXIT.USAGE;
   }
   if (error instanceof UsageError) {
-    process.stderr.write(`dockside: ${error.message}\n`);
+    process.stderr.write(`dockside: ${visible(error.message)}\n`);
     return EXIT.USAGE;
   }
   if (error instanceof DocksideError) {
-    process.stderr.write(`dockside: ${error.message}\n`);
+    process.stderr.write(`dockside: ${visible(error.message)}\n`);
     return EXIT.FAILED;
   }
-  process.stderr.write(`dockside: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
+  process.stderr.write(`dockside: unexpected error: ${visibleLines((error as Error)?.stack ?? String(error))}\n`);
   return EXIT.FAILED;
 }
 

@@ -1,12 +1,14 @@
 /**
  * How the CLI shows transfers: a live bar per file on a terminal, a line every few seconds when
  * output is piped, or JSON lines for scripts (--json). Progress goes to stderr in the human
- * modes so stdout carries only results.
+ * modes so stdout carries only results. File names, keys and messages are shown with their
+ * control characters escaped (terminal-text.ts): a name's ESC[2J never clears the screen.
  */
 import cliProgress from 'cli-progress';
 import type { CompletedUpload, TransferLogEntry, TransferProgress, TransferRecord } from '../../shared/transfer-model.js';
 import { formatBytes, formatEta, formatPercent, formatRate } from '../../shared/units.js';
 import type { ErrorInfo } from '../../shared/errors.js';
+import { jsonText, visible, visibly } from '../../shared/terminal-text.js';
 
 export type OutputMode = 'tty' | 'plain' | 'json';
 
@@ -33,7 +35,7 @@ export function createProgressView(mode: OutputMode, out: NodeJS.WriteStream = p
 }
 
 function label(record: TransferRecord): string {
-  const name = record.filePath.split(/[\\/]/).pop() ?? record.filePath;
+  const name = visible(record.filePath.split(/[\\/]/).pop() ?? record.filePath);
   return name.length > 28 ? `${name.slice(0, 27)}…` : name;
 }
 
@@ -49,7 +51,7 @@ function timeLeft(p: TransferProgress): string {
 }
 
 function doneLine(record: TransferRecord, result: CompletedUpload): string {
-  return `✓ ${record.filePath} → s3://${result.bucket}/${result.key} (${formatBytes(result.size)}, CRC32 ${result.checksum})`;
+  return visibly`✓ ${record.filePath} → s3://${result.bucket}/${result.key} (${formatBytes(result.size)}, CRC32 ${result.checksum})`;
 }
 
 function resumeHint(record: TransferRecord): string {
@@ -64,7 +66,7 @@ function failedHint(record: TransferRecord, error: ErrorInfo): string {
 class JsonView implements ProgressView {
   constructor(private readonly out: NodeJS.WriteStream) {}
   private write(value: unknown): void {
-    this.out.write(`${JSON.stringify(value)}\n`);
+    this.out.write(`${jsonText(value)}\n`);
   }
   added(record: TransferRecord): void {
     this.write({ type: 'transfer', transferId: record.id, file: record.filePath, bucket: record.target.bucket, key: record.target.key, size: record.fileSize, partSize: record.partSize, partCount: record.partCount });
@@ -133,7 +135,7 @@ class BarView implements ProgressView {
     });
   }
   log(entry: TransferLogEntry): void {
-    if (entry.level === 'warn' || entry.level === 'error') this.multibar.log(`${entry.level === 'error' ? '✗' : '!'} ${entry.message}\n`);
+    if (entry.level === 'warn' || entry.level === 'error') this.multibar.log(`${entry.level === 'error' ? '✗' : '!'} ${visible(entry.message)}\n`);
   }
   completed(record: TransferRecord, result: CompletedUpload): void {
     this.bars.get(record.id)?.update(Math.max(1, record.fileSize), { pct: '100.0 %', done: formatBytes(record.fileSize), left: 'done', speed: '' });
@@ -141,11 +143,11 @@ class BarView implements ProgressView {
   }
   failed(record: TransferRecord, error: ErrorInfo): void {
     this.bars.get(record.id)?.update({ left: 'failed' });
-    this.after(`✗ ${record.filePath}: ${error.message}${failedHint(record, error)}\n`);
+    this.after(`${visibly`✗ ${record.filePath}: ${error.message}`}${failedHint(record, error)}\n`);
   }
   interrupted(record: TransferRecord): void {
     this.bars.get(record.id)?.update({ left: 'paused' });
-    this.after(`‖ ${record.filePath}: paused\n${resumeHint(record)}\n`);
+    this.after(`${visibly`‖ ${record.filePath}: paused`}\n${resumeHint(record)}\n`);
   }
   private readonly pending: string[] = [];
   private after(line: string): void {
@@ -167,7 +169,7 @@ class PlainView implements ProgressView {
   ) {}
   added(record: TransferRecord): void {
     this.records.set(record.id, record);
-    this.err.write(`${record.filePath} → s3://${record.target.bucket}/${record.target.key} (${formatBytes(record.fileSize)}, ${record.partCount} ${record.partCount === 1 ? 'part' : 'parts'}) [${record.id}]\n`);
+    this.err.write(`${visibly`${record.filePath} → s3://${record.target.bucket}/${record.target.key}`} (${formatBytes(record.fileSize)}, ${record.partCount} ${record.partCount === 1 ? 'part' : 'parts'}) [${record.id}]\n`);
   }
   progress(p: TransferProgress): void {
     // Only while it runs: the outcome gets a line of its own.
@@ -179,16 +181,16 @@ class PlainView implements ProgressView {
     this.err.write(`${record ? label(record) : p.transferId}: ${summary(p)}\n`);
   }
   log(entry: TransferLogEntry): void {
-    if (entry.level === 'warn' || entry.level === 'error') this.err.write(`${entry.level}: ${entry.message}\n`);
+    if (entry.level === 'warn' || entry.level === 'error') this.err.write(`${entry.level}: ${visible(entry.message)}\n`);
   }
   completed(record: TransferRecord, result: CompletedUpload): void {
     this.out.write(`${doneLine(record, result)}\n`);
   }
   failed(record: TransferRecord, error: ErrorInfo): void {
-    this.out.write(`✗ ${record.filePath}: ${error.message}${failedHint(record, error)}\n`);
+    this.out.write(`${visibly`✗ ${record.filePath}: ${error.message}`}${failedHint(record, error)}\n`);
   }
   interrupted(record: TransferRecord): void {
-    this.out.write(`‖ ${record.filePath}: paused\n${resumeHint(record)}\n`);
+    this.out.write(`${visibly`‖ ${record.filePath}: paused`}\n${resumeHint(record)}\n`);
   }
   stop(): void {}
 }

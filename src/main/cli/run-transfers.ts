@@ -4,16 +4,23 @@
  */
 import { DocksideError } from '../../shared/errors.js';
 import type { TransferRecord } from '../../shared/transfer-model.js';
-import type { RunOutcome } from '../engine/index.js';
+import { classifyError, type RunOutcome } from '../engine/index.js';
 import type { Engine } from './compose.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { onOutputClosed } from './output-closed.js';
 import type { ProgressView } from './progress-view.js';
+import { visible } from '../../shared/terminal-text.js';
 
 export async function runTransfers(engine: Engine, records: readonly TransferRecord[], view: ProgressView): Promise<ExitCode> {
   const { manager } = engine;
   const unsubscribe = [manager.on('progress', (p) => view.progress(p)), manager.on('log', (entry) => view.log(entry))];
   let interrupted = false;
+  // Every transfer settles as paused even when the journal cannot record the pause (disk full):
+  // say so rather than leave the rejection unhandled.
+  const pauseAll = () =>
+    manager.pauseAll('shutdown').catch((error: unknown) => {
+      process.stderr.write(`dockside: ${visible(classifyError(error).message)}\n`);
+    });
   const onSignal = (signal: NodeJS.Signals) => {
     if (interrupted) {
       // Second Ctrl-C: leave now. SQLite's journal is consistent at every commit.
@@ -21,7 +28,7 @@ export async function runTransfers(engine: Engine, records: readonly TransferRec
     }
     interrupted = true;
     process.stderr.write(`\n${signal}: pausing (press Ctrl-C again to quit at once)…\n`);
-    void manager.pauseAll('shutdown');
+    pauseAll();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -29,7 +36,7 @@ export async function runTransfers(engine: Engine, records: readonly TransferRec
     onOutputClosed(() => {
       if (interrupted) return;
       interrupted = true;
-      void manager.pauseAll('shutdown');
+      pauseAll();
     }),
   );
   try {

@@ -179,10 +179,15 @@ export class TransferManager extends TypedEmitter<EngineEvents> {
     const index = this.queue.indexOf(id);
     if (index >= 0) {
       this.queue.splice(index, 1);
+      try {
       const record = this.mustGet(id);
       if (canTransition(record.state, 'pause')) this.setState(id, 'paused');
       this.journal.release(id, this.owner);
+      } finally {
+        // Out of the queue either way: whoever waits for it learns it stopped, even when the
+        // journal could not record the pause (the error still reaches the caller).
       this.settle(id, { kind: 'paused' });
+      }
       return;
     }
     const active = this.active.get(id);
@@ -284,12 +289,17 @@ export class TransferManager extends TypedEmitter<EngineEvents> {
   private pump(): void {
     while (!this.closed && this.active.size < this.maxActive && this.queue.length > 0) {
       const id = this.queue.shift()!;
+      try {
       const record = this.journal.getTransfer(id);
       if (!record || !isUnfinished(record.state)) {
         this.journal.release(id, this.owner);
         continue;
       }
       this.launch(record);
+      } catch (error) {
+        // Out of the queue but not launched (the journal failing): it ends here, not never.
+        this.settle(id, { kind: 'failed', error: classifyError(error).toInfo() });
+      }
     }
     if (this.active.size > 0) this.startTicker();
     else this.stopTicker();
@@ -315,9 +325,12 @@ export class TransferManager extends TypedEmitter<EngineEvents> {
     );
     const meter = new ThroughputMeter();
     const done = runner.run(controller.signal).then((outcome) => {
-      this.emitProgress(record.id);
+      // The journal may refuse even these last writes (disk full): the outcome, which already says
+      // so, must still reach the waiters, and `done` must never reject. A claim that could not be
+      // released lapses with this process (isOwnerAlive); the last progress event is only a view.
+      afterRun(() => this.emitProgress(record.id));
       this.active.delete(record.id);
-      this.journal.release(record.id, this.owner);
+      afterRun(() => this.journal.release(record.id, this.owner));
       this.settle(record.id, outcome);
       this.pump();
       return outcome;
@@ -412,6 +425,15 @@ export class TransferManager extends TypedEmitter<EngineEvents> {
 
   private assertOpen(): void {
     if (this.closed) throw new DocksideError('INVALID_STATE', 'The transfer manager is closed.');
+  }
+}
+
+/** Bookkeeping after a run whose failure must not undo the run's outcome (see launch). */
+function afterRun(step: () => void): void {
+  try {
+    step();
+  } catch (error) {
+    if (!(error instanceof DocksideError && error.code === 'JOURNAL')) throw error;
   }
 }
 

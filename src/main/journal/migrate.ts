@@ -25,18 +25,27 @@ export function assertNotFromFuture(db: Database, migrations: readonly Migration
   return version;
 }
 
-/** Brings `db` to the newest schema in `migrations`. */
+/**
+ * Brings `db` to the newest schema in `migrations`. Safe against other processes opening the same
+ * fresh journal at once: the version that decides what to run is read under the write lock.
+ */
 export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS, where = 'the journal'): MigrationResult {
   migrations.forEach((m, i) => {
     if (m.version !== i + 1) throw new Error(`Migration ${m.name} has version ${m.version}; expected ${i + 1}.`);
   });
   const latest = migrations.length;
-  const from = assertNotFromFuture(db, migrations, where);
-  const pending = migrations.slice(from);
-  if (pending.length === 0) return { from, to: from, applied: [] };
-  db.transaction(() => {
-    for (const m of pending) m.up(db);
-    db.pragma(`user_version = ${latest}`);
-  }).immediate();
-  return { from, to: latest, applied: pending.map((m) => `${String(m.version).padStart(4, '0')}-${m.name}`) };
+  // Most opens find the schema current: no write lock for them.
+  const seen = assertNotFromFuture(db, migrations, where);
+  if (seen === latest) return { from: seen, to: seen, applied: [] };
+  return db
+    .transaction((): MigrationResult => {
+      // Read again under BEGIN IMMEDIATE: another process may have migrated since `seen` was read
+      // (two first runs at once both saw 0 and the second failed on "table already exists").
+      const from = assertNotFromFuture(db, migrations, where);
+      const pending = migrations.slice(from);
+      for (const m of pending) m.up(db);
+      if (pending.length > 0) db.pragma(`user_version = ${latest}`);
+      return { from, to: latest, applied: pending.map((m) => `${String(m.version).padStart(4, '0')}-${m.name}`) };
+    })
+    .immediate();
 }

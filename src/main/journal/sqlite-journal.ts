@@ -1,9 +1,10 @@
 /**
  * UploadJournal on SQLite (better-sqlite3): the durable truth of what Dockside knows.
  * WAL + synchronous=FULL, so a committed part survives a crash or power loss; statements are
- * prepared once; every write is one transaction.
+ * prepared once; every write is one transaction. Every failure leaves as DocksideError('JOURNAL')
+ * saying what could not be done and why (disk full, read-only, I/O error), never a raw SqliteError.
  */
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database, Statement } from 'better-sqlite3';
@@ -22,6 +23,7 @@ import {
   type Verification,
 } from '../../shared/transfer-model.js';
 import type { EndpointQuirks, LogQuery, NewLogEntry, NewTransfer, PrunableLog, UploadJournal } from '../engine/ports.js';
+import { journalError } from './journal-errors.js';
 import { assertNotFromFuture, migrate, type MigrationResult } from './migrate.js';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
 
@@ -113,7 +115,7 @@ export class SqliteJournal implements UploadJournal, PrunableLog {
       if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
       this.db = new BetterSqlite3(path, { timeout: 5_000 });
     } catch (error) {
-      throw new DocksideError('JOURNAL', `Cannot open the journal at ${path}: ${(error as Error).message}`, { cause: error });
+      throw journalError(whyNotOpened(error, path), path, 'be opened');
     }
     try {
       // Refuse a newer journal before anything (even the switch to WAL) touches the file.
@@ -124,8 +126,7 @@ export class SqliteJournal implements UploadJournal, PrunableLog {
       this.migration = migrate(this.db, options.migrations ?? MIGRATIONS, `The journal at ${path}`);
     } catch (error) {
       this.db.close();
-      if (error instanceof DocksideError) throw error;
-      throw new DocksideError('JOURNAL', `The journal at ${path} cannot be used: ${(error as Error).message}`, { cause: error });
+      throw journalError(whyNotOpened(error, path), path, 'be opened');
     }
     this.stmt = this.prepareAll();
   }
@@ -191,193 +192,244 @@ export class SqliteJournal implements UploadJournal, PrunableLog {
   }
 
   createTransfer(transfer: NewTransfer): TransferRecord {
-    const now = this.now();
-    this.db.transaction(() => {
-      this.stmt.insertTransfer!.run({
-        id: transfer.id,
-        filePath: transfer.filePath,
-        fileSize: transfer.fileSize,
-        fileMtimeMs: transfer.fileMtimeMs,
-        fileIdentity: transfer.fileIdentity,
-        bucket: transfer.target.bucket,
-        key: transfer.target.key,
-        endpoint: transfer.target.endpoint,
-        region: transfer.target.region,
-        forcePathStyle: transfer.target.forcePathStyle ? 1 : 0,
-        kmsKeyId: transfer.target.kmsKeyId ?? null,
-        backendUrl: transfer.target.backend?.url ?? null,
-        backendUploadId: transfer.target.backend?.uploadId ?? null,
-        partSize: transfer.partSize,
-        partCount: transfer.partCount,
-        checksumType: transfer.checksumType,
-        verifyFile: transfer.verifyFile ? 1 : 0,
-        now,
-      });
-      this.insertEvent({
-        transferId: transfer.id,
-        level: 'info',
-        type: 'transfer.created',
-        message: `Queued ${transfer.filePath} for s3://${transfer.target.bucket}/${transfer.target.key}.`,
-        data: { size: transfer.fileSize, partSize: transfer.partSize, partCount: transfer.partCount, endpoint: transfer.target.endpoint },
-      }, now);
-    })();
-    return this.mustGet(transfer.id);
+    return this.guard(`journal the new transfer of ${transfer.filePath}`, () => {
+      const now = this.now();
+      this.db.transaction(() => {
+        this.stmt.insertTransfer!.run({
+          id: transfer.id,
+          filePath: transfer.filePath,
+          fileSize: transfer.fileSize,
+          fileMtimeMs: transfer.fileMtimeMs,
+          fileIdentity: transfer.fileIdentity,
+          bucket: transfer.target.bucket,
+          key: transfer.target.key,
+          endpoint: transfer.target.endpoint,
+          region: transfer.target.region,
+          forcePathStyle: transfer.target.forcePathStyle ? 1 : 0,
+          kmsKeyId: transfer.target.kmsKeyId ?? null,
+          backendUrl: transfer.target.backend?.url ?? null,
+          backendUploadId: transfer.target.backend?.uploadId ?? null,
+          partSize: transfer.partSize,
+          partCount: transfer.partCount,
+          checksumType: transfer.checksumType,
+          verifyFile: transfer.verifyFile ? 1 : 0,
+          now,
+        });
+        this.insertEvent({
+          transferId: transfer.id,
+          level: 'info',
+          type: 'transfer.created',
+          message: `Queued ${transfer.filePath} for s3://${transfer.target.bucket}/${transfer.target.key}.`,
+          data: { size: transfer.fileSize, partSize: transfer.partSize, partCount: transfer.partCount, endpoint: transfer.target.endpoint },
+        }, now);
+      })();
+      return this.mustGet(transfer.id);
+    });
   }
 
   getTransfer(id: string): TransferRecord | null {
-    const row = this.stmt.getTransfer!.get(id) as TransferRow | undefined;
-    return row ? toRecord(row) : null;
+    return this.guard(`read transfer ${id}`, () => {
+      const row = this.stmt.getTransfer!.get(id) as TransferRow | undefined;
+      return row ? toRecord(row) : null;
+    });
   }
 
   listTransfers(filter: { states?: readonly TransferState[] } = {}): TransferRecord[] {
-    const rows = (this.stmt.listTransfers!.all() as TransferRow[]).map(toRecord);
-    return filter.states ? rows.filter((r) => filter.states!.includes(r.state)) : rows;
+    return this.guard('list the transfers', () => {
+      const rows = (this.stmt.listTransfers!.all() as TransferRow[]).map(toRecord);
+      return filter.states ? rows.filter((r) => filter.states!.includes(r.state)) : rows;
+    });
   }
 
   findUnfinished(filePath: string, target: Pick<TransferTarget, 'bucket' | 'key' | 'endpoint'>): TransferRecord | null {
-    const row = this.stmt.findUnfinished!.get(filePath, target.bucket, target.key, target.endpoint) as TransferRow | undefined;
-    return row ? toRecord(row) : null;
+    return this.guard('look for an earlier transfer of the file', () => {
+      const row = this.stmt.findUnfinished!.get(filePath, target.bucket, target.key, target.endpoint) as TransferRow | undefined;
+      return row ? toRecord(row) : null;
+    });
   }
 
   setUploadId(id: string, uploadId: string | null, checksumType?: ChecksumType): void {
-    this.db.transaction(() => {
-      this.mustGet(id);
-      this.stmt.setUploadId!.run({ id, uploadId, checksumType: checksumType ?? null, now: this.now() });
-      this.stmt.deleteOtherParts!.run(id, uploadId);
-    })();
+    return this.guard(`record the multipart upload of transfer ${id}`, () => {
+      this.db.transaction(() => {
+        this.mustGet(id);
+        this.stmt.setUploadId!.run({ id, uploadId, checksumType: checksumType ?? null, now: this.now() });
+        this.stmt.deleteOtherParts!.run(id, uploadId);
+      })();
+    });
   }
 
   markCreateStarted(id: string): void {
-    if (this.stmt.markCreateStarted!.run({ id, now: this.now() }).changes === 0) throw notFound(id);
+    return this.guard(`record that transfer ${id} is creating its upload`, () => {
+      if (this.stmt.markCreateStarted!.run({ id, now: this.now() }).changes === 0) throw notFound(id);
+    });
   }
 
   setState(id: string, state: TransferState, error: ErrorInfo | null = null): void {
-    const result = this.stmt.setState!.run({ id, state, errorCode: error?.code ?? null, errorMessage: error?.message ?? null, now: this.now() });
-    if (result.changes === 0) throw notFound(id);
+    return this.guard(`record the new state of transfer ${id} (${state})`, () => {
+      const result = this.stmt.setState!.run({ id, state, errorCode: error?.code ?? null, errorMessage: error?.message ?? null, now: this.now() });
+      if (result.changes === 0) throw notFound(id);
+    });
   }
 
   recordPart(id: string, uploadId: string, part: PartRecord): void {
-    this.db.transaction(() => {
-      const row = this.stmt.uploadIdOf!.get(id) as { upload_id: string | null } | undefined;
-      if (!row) throw notFound(id);
-      // A part sent under an upload that was since replaced must not count for the new one.
-      if (row.upload_id !== uploadId) {
-        throw new DocksideError('UPLOAD_NOT_FOUND', `Part ${part.partNumber} belongs to upload ${uploadId}, which is no longer the transfer's upload.`);
-      }
-      this.stmt.insertPart!.run({
-        transferId: id,
-        uploadId,
-        partNumber: part.partNumber,
-        size: part.size,
-        etag: part.etag,
-        checksum: part.checksum,
-        verifiedBy: part.verifiedBy ?? null,
-        now: this.now(),
-      });
-    })();
+    return this.guard(`record part ${part.partNumber} of transfer ${id}`, () => {
+      this.db.transaction(() => {
+        const row = this.stmt.uploadIdOf!.get(id) as { upload_id: string | null } | undefined;
+        if (!row) throw notFound(id);
+        // A part sent under an upload that was since replaced must not count for the new one.
+        if (row.upload_id !== uploadId) {
+          throw new DocksideError('UPLOAD_NOT_FOUND', `Part ${part.partNumber} belongs to upload ${uploadId}, which is no longer the transfer's upload.`);
+        }
+        this.stmt.insertPart!.run({
+          transferId: id,
+          uploadId,
+          partNumber: part.partNumber,
+          size: part.size,
+          etag: part.etag,
+          checksum: part.checksum,
+          verifiedBy: part.verifiedBy ?? null,
+          now: this.now(),
+        });
+      })();
+    });
   }
 
   removeParts(id: string, partNumbers: readonly number[]): void {
-    this.db.transaction(() => {
-      for (const n of partNumbers) this.stmt.deletePart!.run(id, n);
-    })();
+    return this.guard(`forget parts of transfer ${id}`, () => {
+      this.db.transaction(() => {
+        for (const n of partNumbers) this.stmt.deletePart!.run(id, n);
+      })();
+    });
   }
 
   listParts(id: string): PartRecord[] {
-    type Row = { part_number: number; size: number; etag: string; checksum: string; verified_by: PartVerification | null };
-    return (this.stmt.listParts!.all(id) as Row[]).map((r) => ({
-      partNumber: r.part_number,
-      size: r.size,
-      etag: r.etag,
-      checksum: r.checksum,
-      verifiedBy: r.verified_by,
-    }));
+    return this.guard(`read the parts of transfer ${id}`, () => {
+      type Row = { part_number: number; size: number; etag: string; checksum: string; verified_by: PartVerification | null };
+      return (this.stmt.listParts!.all(id) as Row[]).map((r) => ({
+        partNumber: r.part_number,
+        size: r.size,
+        etag: r.etag,
+        checksum: r.checksum,
+        verifiedBy: r.verified_by,
+      }));
+    });
   }
 
   markCompleted(id: string, result: { etag: string; fullChecksum: string; verification: Verification; fileRereadAt: number | null }): void {
-    const changed = this.stmt.markCompleted!.run({ id, ...result, now: this.now() });
-    if (changed.changes === 0) throw notFound(id);
+    return this.guard(`record that transfer ${id} is complete`, () => {
+      const changed = this.stmt.markCompleted!.run({ id, ...result, now: this.now() });
+      if (changed.changes === 0) throw notFound(id);
+    });
   }
 
   setServerChecks(id: string, checks: ServerChecks): void {
-    if (this.stmt.setServerChecks!.run({ id, checks: JSON.stringify(checks), now: this.now() }).changes === 0) throw notFound(id);
+    return this.guard(`record what the server of transfer ${id} checks`, () => {
+      if (this.stmt.setServerChecks!.run({ id, checks: JSON.stringify(checks), now: this.now() }).changes === 0) throw notFound(id);
+    });
   }
 
   setPartChecksum(id: string, mode: 'trailer' | 'header'): void {
-    if (this.stmt.setPartChecksum!.run({ id, mode, now: this.now() }).changes === 0) throw notFound(id);
+    return this.guard(`record where transfer ${id} sends part checksums`, () => {
+      if (this.stmt.setPartChecksum!.run({ id, mode, now: this.now() }).changes === 0) throw notFound(id);
+    });
   }
 
   endpointQuirks(endpoint: string): EndpointQuirks | null {
-    const row = this.stmt.getEndpoint!.get(endpoint) as { checksum_trailer: number | null; full_object: number | null } | undefined;
-    return row ? { checksumTrailer: asBoolean(row.checksum_trailer), fullObject: asBoolean(row.full_object) } : null;
+    return this.guard(`read what is known of ${endpoint}`, () => {
+      const row = this.stmt.getEndpoint!.get(endpoint) as { checksum_trailer: number | null; full_object: number | null } | undefined;
+      return row ? { checksumTrailer: asBoolean(row.checksum_trailer), fullObject: asBoolean(row.full_object) } : null;
+    });
   }
 
   rememberEndpointQuirks(endpoint: string, quirks: Partial<EndpointQuirks>): void {
     const bit = (value: boolean | null | undefined) => (value === undefined || value === null ? null : value ? 1 : 0);
-    this.stmt.upsertEndpoint!.run({ endpoint, trailer: bit(quirks.checksumTrailer), fullObject: bit(quirks.fullObject), now: this.now() });
+    return this.guard(`remember what was learned of ${endpoint}`, () => {
+      this.stmt.upsertEndpoint!.run({ endpoint, trailer: bit(quirks.checksumTrailer), fullObject: bit(quirks.fullObject), now: this.now() });
+    });
   }
 
   claim(id: string, owner: string, isOwnerAlive: (owner: string) => boolean): boolean {
-    return this.db.transaction(() => {
-      const row = this.stmt.ownerOf!.get(id) as { owner: string | null } | undefined;
-      if (!row) throw notFound(id);
-      if (row.owner !== null && row.owner !== owner && isOwnerAlive(row.owner)) return false;
-      this.stmt.setOwner!.run(owner, id);
-      return true;
-    }).immediate();
+    return this.guard(`take transfer ${id} for this process`, () => {
+      return this.db.transaction(() => {
+        const row = this.stmt.ownerOf!.get(id) as { owner: string | null } | undefined;
+        if (!row) throw notFound(id);
+        if (row.owner !== null && row.owner !== owner && isOwnerAlive(row.owner)) return false;
+        this.stmt.setOwner!.run(owner, id);
+        return true;
+      }).immediate();
+    });
   }
 
   release(id: string, owner: string): void {
-    this.stmt.release!.run(id, owner);
+    return this.guard(`release transfer ${id}`, () => {
+      this.stmt.release!.run(id, owner);
+    });
   }
 
   appendLog(entry: NewLogEntry): TransferLogEntry {
-    const id = this.insertEvent(entry, this.now());
-    return toEntry(this.stmt.getEvent!.get(id) as EventRow);
+    return this.guard(`add to the transfer log (${entry.type})`, () => {
+      const id = this.insertEvent(entry, this.now());
+      return toEntry(this.stmt.getEvent!.get(id) as EventRow);
+    });
   }
 
   queryLog(query: LogQuery = {}): TransferLogEntry[] {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (query.transferId !== undefined) {
-      where.push('transfer_id = ?');
-      args.push(query.transferId);
-    }
-    if (query.minLevel !== undefined) {
-      const levels = LEVELS.slice(LEVELS.indexOf(query.minLevel));
-      where.push(`level IN (${levels.map(() => '?').join(', ')})`);
-      args.push(...levels);
-    }
-    if (query.since !== undefined) {
-      where.push('at >= ?');
-      args.push(query.since);
-    }
-    if (query.until !== undefined) {
-      where.push('at <= ?');
-      args.push(query.until);
-    }
-    if (query.afterId !== undefined) {
-      where.push('id > ?');
-      args.push(query.afterId);
-    }
-    const limit = query.limit !== undefined ? `LIMIT ${Math.max(0, Math.floor(query.limit))}` : '';
-    const sql = `SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id ${limit}`;
-    return (this.db.prepare(sql).all(...args) as EventRow[]).map(toEntry);
+    return this.guard('read the transfer log', () => {
+      const where: string[] = [];
+      const args: unknown[] = [];
+      if (query.transferId !== undefined) {
+        where.push('transfer_id = ?');
+        args.push(query.transferId);
+      }
+      if (query.minLevel !== undefined) {
+        const levels = LEVELS.slice(LEVELS.indexOf(query.minLevel));
+        where.push(`level IN (${levels.map(() => '?').join(', ')})`);
+        args.push(...levels);
+      }
+      if (query.since !== undefined) {
+        where.push('at >= ?');
+        args.push(query.since);
+      }
+      if (query.until !== undefined) {
+        where.push('at <= ?');
+        args.push(query.until);
+      }
+      if (query.afterId !== undefined) {
+        where.push('id > ?');
+        args.push(query.afterId);
+      }
+      const limit = query.limit !== undefined ? `LIMIT ${Math.max(0, Math.floor(query.limit))}` : '';
+      const sql = `SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id ${limit}`;
+      return (this.db.prepare(sql).all(...args) as EventRow[]).map(toEntry);
+    });
   }
 
   pruneLog(before: number): number {
-    const last = (this.stmt.lastEventBefore!.get(before) as { last: number | null }).last;
-    const first = (this.stmt.firstEvent!.get() as { first: number | null }).first;
-    if (last === null || first === null) return 0;
-    let deleted = 0;
-    for (let after = first - 1; after < last; after += PRUNE_BATCH_IDS) {
-      deleted += this.stmt.pruneEvents!.run({ after, upTo: Math.min(after + PRUNE_BATCH_IDS, last), before }).changes;
-    }
-    return deleted;
+    return this.guard('remove old log entries', () => {
+      const last = (this.stmt.lastEventBefore!.get(before) as { last: number | null }).last;
+      const first = (this.stmt.firstEvent!.get() as { first: number | null }).first;
+      if (last === null || first === null) return 0;
+      let deleted = 0;
+      for (let after = first - 1; after < last; after += PRUNE_BATCH_IDS) {
+        deleted += this.stmt.pruneEvents!.run({ after, upTo: Math.min(after + PRUNE_BATCH_IDS, last), before }).changes;
+      }
+      return deleted;
+    });
   }
 
   close(): void {
-    if (this.db.open) this.db.close();
+    return this.guard('be closed', () => {
+      if (this.db.open) this.db.close();
+    });
+  }
+
+  /** Runs `work`, turning whatever SQLite or the file system throws into a JOURNAL error (see journal-errors.ts). */
+  private guard<T>(doing: string, work: () => T): T {
+    try {
+      return work();
+    } catch (error) {
+      throw journalError(error, this.path, doing);
+    }
   }
 
   private insertEvent(entry: NewLogEntry, at: number): number {
@@ -389,6 +441,20 @@ export class SqliteJournal implements UploadJournal, PrunableLog {
     const record = this.getTransfer(id);
     if (!record) throw notFound(id);
     return record;
+  }
+}
+
+/**
+ * SQLite says only SQLITE_CANTOPEN when the folder is read-only or not ours (a WAL journal needs
+ * to create its -wal and -shm files there): ask the file system, whose answer says which.
+ */
+function whyNotOpened(error: unknown, path: string): unknown {
+  if ((error as { code?: unknown } | null)?.code !== 'SQLITE_CANTOPEN' || path === ':memory:') return error;
+  try {
+    accessSync(dirname(path), constants.W_OK);
+    return error;
+  } catch (denied) {
+    return denied;
   }
 }
 

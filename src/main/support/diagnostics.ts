@@ -19,6 +19,7 @@ import yazl from 'yazl';
 import { z } from 'zod';
 import { assertNever, DocksideError } from '../../shared/errors.js';
 import type { TransferLogEntry, TransferRecord } from '../../shared/transfer-model.js';
+import { visible } from '../../shared/terminal-text.js';
 import { formatBytes, formatPercent } from '../../shared/units.js';
 import { dataDir, type UploadJournal } from '../engine/index.js';
 import { humanLine, matchingEntries, type LogFilter } from './log-query.js';
@@ -233,14 +234,14 @@ function summary(now: number, versions: ReturnType<typeof collectVersions>, tran
     `Transfers: ${transfers.length}${byState.size ? ` (${[...byState].map(([state, n]) => `${n} ${state}`).join(', ')})` : ''}`,
     ...transfers.map((t) => {
       const error = t.errorCode ? `  ${t.errorCode}: ${t.errorMessage ?? ''}` : '';
-      return `  ${t.id}  ${t.state.padEnd(10)}  ${formatPercent(t.bytesDone, t.fileSize).padStart(6)} of ${formatBytes(t.fileSize)}  ${t.filePath}${error}`;
+      return `  ${t.id}  ${t.state.padEnd(10)}  ${formatPercent(t.bytesDone, t.fileSize).padStart(6)} of ${formatBytes(t.fileSize)}  ${visible(t.filePath + error)}`;
     }),
     '',
     doctor.status === 'included'
       ? `Last connectivity check: ${new Date(doctor.report.at).toISOString()}`
       : `Last connectivity check: ${doctor.status} (${doctor.detail})`,
     ...(doctor.status === 'included'
-      ? doctor.report.checks.map((c) => `  ${c.status.toUpperCase().padEnd(4)}  ${c.name}: ${c.detail}${c.fix ? `  Fix: ${c.fix}` : ''}`)
+      ? doctor.report.checks.map((c) => `  ${c.status.toUpperCase().padEnd(4)}  ${visible(`${c.name}: ${c.detail}${c.fix ? `  Fix: ${c.fix}` : ''}`)}`)
       : []),
     '',
   ];

@@ -6,6 +6,7 @@ import type { LogEntry, LogQuery } from '../../shared/ipc-contract.js';
 import type { TransferLogEntry } from '../../shared/transfer-model.js';
 import type { LogQuery as JournalLogQuery, UploadJournal } from '../engine/index.js';
 import { redactSecrets } from './redact.js';
+import { visible } from '../../shared/terminal-text.js';
 
 /** Rows fetched at a time when a search filters the log. */
 const SEARCH_PAGE = 5000;
@@ -65,9 +66,12 @@ export function toLogEntry(entry: TransferLogEntry): LogEntry {
   };
 }
 
-/** One log entry as a line for people: time (UTC), level, [transfer], message. */
+/**
+ * One log entry as a line for people: time (UTC), level, [transfer], message. One line indeed:
+ * a message quotes file names and servers' errors, whose control characters are shown escaped.
+ */
 export function humanLine(entry: Pick<TransferLogEntry, 'at' | 'level' | 'transferId' | 'message'>, withTransfer: boolean): string {
   const at = new Date(entry.at).toISOString().replace('T', ' ').slice(0, 23);
   const transfer = withTransfer && entry.transferId ? `${entry.transferId}  ` : '';
-  return `${at}  ${entry.level.toUpperCase().padEnd(5)}  ${transfer}${entry.message}`;
+  return `${at}  ${entry.level.toUpperCase().padEnd(5)}  ${transfer}${visible(entry.message)}`;
 }

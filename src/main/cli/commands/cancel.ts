@@ -4,6 +4,7 @@ import { UsageError } from '../cli-options.js';
 import { openEngine } from '../compose.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { globalHome } from './shared-options.js';
+import { visibly } from '../../../shared/terminal-text.js';
 
 export function registerCancel(program: Command, setExit: (code: ExitCode) => void): void {
   program
@@ -17,7 +18,7 @@ export function registerCancel(program: Command, setExit: (code: ExitCode) => vo
         await engine.manager.cancel(id);
         const warning = engine.journal.queryLog({ transferId: id, minLevel: 'warn' }).find((e) => e.type === 'abort.failed');
         process.stdout.write(
-          warning ? `Cancelled ${id}, but: ${warning.message}\n` : `Cancelled ${id}; its multipart upload was aborted on S3.\n`,
+          warning ? visibly`Cancelled ${id}, but: ${warning.message}\n` : visibly`Cancelled ${id}; its multipart upload was aborted on S3.\n`,
         );
         setExit(EXIT.OK);
       } finally {

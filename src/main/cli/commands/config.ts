@@ -23,6 +23,7 @@ import { cliSettingsStore, isConfigError, loadCliSettings } from '../cli-setting
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { table } from './ls.js';
 import { globalHome } from './shared-options.js';
+import { jsonText, visible, visibly } from '../../../shared/terminal-text.js';
 
 export function registerConfig(program: Command, setExit: (code: ExitCode) => void): void {
   const config = program.command('config').description('show the settings in force and where each comes from (IT policy, your settings, default); change your own');
@@ -36,12 +37,12 @@ export function registerConfig(program: Command, setExit: (code: ExitCode) => vo
         loaded = await loadCliSettings(globalHome(program));
       } catch (error) {
         if (!isConfigError(error)) throw error;
-        if (flags.json) process.stdout.write(`${JSON.stringify({ error: error.toInfo() }, null, 2)}\n`);
-        process.stderr.write(`dockside: ${error.message}\n`);
+        if (flags.json) process.stdout.write(`${jsonText({ error: error.toInfo() }, 2)}\n`);
+        process.stderr.write(`dockside: ${visible(error.message)}\n`);
         setExit(EXIT.CONFIG);
         return;
       }
-      process.stdout.write(flags.json ? `${JSON.stringify(asJson(loaded), null, 2)}\n` : render(loaded));
+      process.stdout.write(flags.json ? `${jsonText(asJson(loaded), 2)}\n` : render(loaded));
       setExit(EXIT.OK);
     });
   config
@@ -67,7 +68,7 @@ async function change(home: string | undefined, setExit: (code: ExitCode) => voi
     loaded = await loadCliSettings(home);
   } catch (error) {
     if (!isConfigError(error)) throw error;
-    process.stderr.write(`dockside: ${error.message}\n`);
+    process.stderr.write(`dockside: ${visible(error.message)}\n`);
     setExit(EXIT.CONFIG);
     return;
   }
@@ -155,7 +156,7 @@ function render(loaded: LoadedSettings): string {
     loaded.policy.found.length > 0
       ? `Machine-wide policy: ${loaded.policy.found.join(', ')} (settings from it are locked).`
       : `No machine-wide policy (looked in ${loaded.policy.checked.join(', ')}).`;
-  return `${table(['SETTING', 'VALUE', 'SOURCE'], rows)}\n${policy}\nYour settings: ${loaded.userLocation} (change them with \`dockside config set KEY VALUE\`).\n`;
+  return `${table(['SETTING', 'VALUE', 'SOURCE'], rows)}\n${visible(policy)}\n${visibly`Your settings: ${loaded.userLocation}`} (change them with \`dockside config set KEY VALUE\`).\n`;
 }
 
 function asJson(loaded: LoadedSettings): Record<string, unknown> {

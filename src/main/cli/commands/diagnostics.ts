@@ -10,6 +10,7 @@ import { openJournal } from '../compose.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { globalHome } from './shared-options.js';
 import { DOCKSIDE_VERSION } from '../version.js';
+import { visibly } from '../../../shared/terminal-text.js';
 
 /** Environment variables that change what the CLI does; their values are shown (the secret ones are only named). */
 const CLI_VARIABLES = ['DOCKSIDE_HOME', 'DOCKSIDE_BACKEND_URL', 'DOCKSIDE_BUCKET', 'DOCKSIDE_ENDPOINT', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE', 'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_S3', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY', 'NODE_EXTRA_CA_CERTS'];
@@ -42,7 +43,7 @@ export function registerDiagnostics(program: Command, setExit: (code: ExitCode) 
           now,
           secrets: savedToken(home),
         });
-        process.stdout.write(`${result.path}\n`);
+        process.stdout.write(visibly`${result.path}\n`);
         setExit(EXIT.OK);
       } finally {
         journal.close();

@@ -7,6 +7,7 @@ import { cliNetworkSettings, networkFromSettings } from '../cli-network.js';
 import { endpointOption, intOption } from '../cli-options.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { globalHome } from './shared-options.js';
+import { jsonText, visible, visibly } from '../../../shared/terminal-text.js';
 
 interface DoctorFlags {
   json?: boolean;
@@ -37,9 +38,9 @@ export function registerDoctor(program: Command, setExit: (code: ExitCode) => vo
         try {
           saved = saveDoctorReport(report, dir);
         } catch (error) {
-          process.stderr.write(`dockside: the report could not be saved in ${dir} (${(error as Error).message}).\n`);
+          process.stderr.write(visibly`dockside: the report could not be saved in ${dir} (${(error as Error).message}).\n`);
         }
-        if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+        if (flags.json) process.stdout.write(`${jsonText(report, 2)}\n`);
         else process.stdout.write(render(report.checks, saved));
         setExit(hasFailure(report) ? EXIT.FAILED : EXIT.OK);
       } finally {
@@ -61,12 +62,13 @@ const LABEL = { ok: 'OK  ', warn: 'WARN', fail: 'FAIL' } as const;
 function render(checks: readonly DoctorCheck[], saved: string | null): string {
   const lines: string[] = [];
   for (const c of checks) {
-    lines.push(`${LABEL[c.status]}  ${c.name.padEnd(16)} ${c.detail}`);
-    if (c.fix) lines.push(`      ${''.padEnd(16)} → ${c.fix}`);
+    // Details quote what servers, DNS and certificates said: shown, never obeyed.
+    lines.push(`${LABEL[c.status]}  ${c.name.padEnd(16)} ${visible(c.detail)}`);
+    if (c.fix) lines.push(`      ${''.padEnd(16)} → ${visible(c.fix)}`);
   }
   const failed = checks.filter((c) => c.status === 'fail').length;
   const warned = checks.filter((c) => c.status === 'warn').length;
   lines.push('', failed ? `${failed} check(s) failed${warned ? `, ${warned} warning(s)` : ''}.` : warned ? `All checks passed, ${warned} warning(s).` : 'All checks passed.');
-  if (saved) lines.push(`Report saved to ${saved}.`);
+  if (saved) lines.push(visibly`Report saved to ${saved}.`);
   return `${lines.join('\n')}\n`;
 }

@@ -7,6 +7,7 @@ import { intOption, timeOption, UsageError } from '../cli-options.js';
 import { openJournal } from '../compose.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { globalHome } from './shared-options.js';
+import { jsonText } from '../../../shared/terminal-text.js';
 
 const LEVELS: readonly EventLevel[] = ['debug', 'info', 'warn', 'error'];
 
@@ -47,7 +48,7 @@ export function registerLog(program: Command, setExit: (code: ExitCode) => void)
         };
         const entries: Iterable<LogEntry> =
           flags.limit !== undefined ? queryLog(journal, { ...filter, limit: flags.limit }) : mapIterable(matchingEntries(journal, filter), toLogEntry);
-        for (const entry of entries) process.stdout.write(flags.json ? `${JSON.stringify(entry)}\n` : `${humanLine(entry, id === undefined)}\n`);
+        for (const entry of entries) process.stdout.write(flags.json ? `${jsonText(entry)}\n` : `${humanLine(entry, id === undefined)}\n`);
         setExit(EXIT.OK);
       } finally {
         journal.close();

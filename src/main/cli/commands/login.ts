@@ -8,6 +8,7 @@ import { backendFetch } from '../cli-network.js';
 import { backendUrlOption, UsageError } from '../cli-options.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { globalHome } from './shared-options.js';
+import { visibly } from '../../../shared/terminal-text.js';
 
 export function registerLogin(program: Command, setExit: (code: ExitCode) => void): void {
   program
@@ -29,7 +30,7 @@ export function registerLogin(program: Command, setExit: (code: ExitCode) => voi
       const client = new BackendClient({ url: flags.backend, token, timeoutMs: 15_000, ...backendFetch() });
       await client.listUploads({ limit: 1 });
       const file = saveLogin({ url: flags.backend, token }, globalHome(program));
-      process.stdout.write(`Signed in to ${client.url}. Saved to ${file} (readable by you only).\n`);
+      process.stdout.write(visibly`Signed in to ${client.url}. Saved to ${file} (readable by you only).\n`);
       setExit(EXIT.OK);
     });
   program

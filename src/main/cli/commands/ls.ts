@@ -6,6 +6,7 @@ import { isOwnerAlive } from '../../engine/index.js';
 import { openJournal } from '../compose.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { globalHome } from './shared-options.js';
+import { jsonText, visible } from '../../../shared/terminal-text.js';
 
 export function registerLs(program: Command, setExit: (code: ExitCode) => void): void {
   program
@@ -17,7 +18,7 @@ export function registerLs(program: Command, setExit: (code: ExitCode) => void):
       try {
         const records = journal.listTransfers();
         if (flags.json) {
-          process.stdout.write(`${JSON.stringify(records, null, 2)}\n`);
+          process.stdout.write(`${jsonText(records, 2)}\n`);
         } else if (records.length === 0) {
           process.stdout.write('No transfers yet. Start one with `dockside upload FILE --bucket BUCKET`.\n');
         } else {
@@ -48,8 +49,10 @@ export function displayState(r: TransferRecord): string {
   return r.state + (r.errorCode && r.state === 'failed' ? ` (${r.errorCode})` : '');
 }
 
-/** Left-aligned columns; the last column is not padded. */
-export function table(header: string[], rows: string[][]): string {
+/** Left-aligned columns; the last column is not padded. Cells are shown with control characters escaped. */
+export function table(rawHeader: string[], rawRows: string[][]): string {
+  const header = rawHeader.map(visible);
+  const rows = rawRows.map((cells) => cells.map(visible));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
   return `${[header, ...rows].map(line).join('\n')}\n`;

@@ -12,6 +12,7 @@ import { openJournal } from '../compose.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { table } from './ls.js';
 import { globalHome } from './shared-options.js';
+import { jsonText } from '../../../shared/terminal-text.js';
 
 export function registerStatus(program: Command, setExit: (code: ExitCode) => void): void {
   program
@@ -29,7 +30,7 @@ export function registerStatus(program: Command, setExit: (code: ExitCode) => vo
       } else {
         for (const id of ids) views.push(await viewOf(id, home));
       }
-      if (flags.json) process.stdout.write(`${JSON.stringify(ids.length === 1 ? views[0] : views, null, 2)}\n`);
+      if (flags.json) process.stdout.write(`${jsonText(ids.length === 1 ? views[0] : views, 2)}\n`);
       else process.stdout.write(views.length === 0 ? 'No uploads yet.\n' : render(views));
       setExit(EXIT.OK);
     });

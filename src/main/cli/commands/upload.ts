@@ -7,7 +7,7 @@ import { type ChecksumType, type TransferRecord, type TransferTarget } from '../
 import { BackendClient, backendTargetFor, NodeFileSource } from '../../engine/index.js';
 import { backendFetch } from '../cli-network.js';
 import { resolveBackendLogin, type BackendLogin } from '../backend-login.js';
-import { checksumTypeOption, endpointOption, partSizeOption, UsageError } from '../cli-options.js';
+import { checkObjectKey, checksumTypeOption, endpointOption, partSizeOption, UsageError } from '../cli-options.js';
 import { assertStandaloneAllowed, engineSettingsWithin, policyBackendLogin, policyBackendUrl, settingsOrStop } from '../cli-settings.js';
 import { openEngine, type Engine, type EngineSettings } from '../compose.js';
 import type { ExitCode } from '../exit-codes.js';
@@ -68,9 +68,12 @@ async function upload(files: string[], flags: UploadFlags, home: string | undefi
   const region = flags.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
 
   const paths = await checkFiles(files, flags.partSize);
+  // Every key is checked before anything is journaled: bad input changes nothing.
+  const keys = new Map(paths.map((path) => [path, flags.key ?? path.split(/[\\/]/).pop()!]));
+  for (const [path, key] of keys) checkObjectKey(key, flags.key !== undefined ? { option: '--key' } : { file: path });
   return addAndRun(paths, flags, home, limits, async (path) => ({
     bucket,
-    key: flags.key ?? path.split(/[\\/]/).pop()!,
+    key: keys.get(path)!,
     endpoint,
     region,
     forcePathStyle: endpoint !== null,
