@@ -55,6 +55,7 @@ export function engineSettingsWithin(flags: EngineFlags, effective: EffectiveSet
     bandwidthLimit: flags.limitRate ?? effective.bandwidthLimit.value,
     logRetentionDays: effective.logRetentionDays.value,
     ...(flags.stallTimeout !== undefined ? { stallTimeoutMs: flags.stallTimeout * 1000 } : {}),
+    ...(flags.verifyFile ? { verifyFile: true } : {}),
   };
 }
 

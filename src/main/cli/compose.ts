@@ -28,6 +28,8 @@ export interface EngineSettings {
   readonly network?: Network;
   /** Days of transfer log to keep (unfinished transfers' entries are always kept); null keeps all; default 90. */
   readonly logRetentionDays?: number | null;
+  /** Re-read every file before completing it (--verify-file, or the setting). */
+  readonly verifyFile?: boolean;
 }
 
 export interface Engine {
@@ -61,6 +63,7 @@ export function openEngine(settings: EngineSettings = {}): Engine {
     concurrency,
     maxActiveTransfers: settings.maxActiveTransfers ?? 2,
     bandwidthLimit: settings.bandwidthLimit ?? null,
+    verifyFile: settings.verifyFile ?? false,
   });
   return {
     journal,

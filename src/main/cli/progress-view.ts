@@ -9,6 +9,7 @@ import type { CompletedUpload, TransferLogEntry, TransferProgress, TransferRecor
 import { formatBytes, formatEta, formatPercent, formatRate } from '../../shared/units.js';
 import type { ErrorInfo } from '../../shared/errors.js';
 import { jsonText, visible, visibly } from '../../shared/terminal-text.js';
+import { describeVerification } from '../../shared/verification.js';
 
 export type OutputMode = 'tty' | 'plain' | 'json';
 
@@ -50,8 +51,18 @@ function timeLeft(p: TransferProgress): string {
   return formatEta(p.etaSeconds);
 }
 
+/** The outcome of a completed file, and on a line of its own what verified it. */
 function doneLine(record: TransferRecord, result: CompletedUpload): string {
-  return visibly`✓ ${record.filePath} → s3://${result.bucket}/${result.key} (${formatBytes(result.size)}, CRC32 ${result.checksum})`;
+  const mark = result.verification === 'size-only' && !result.fileReread ? '!' : '✓';
+  return (
+    visibly`${mark} ${record.filePath} → s3://${result.bucket}/${result.key} (${formatBytes(result.size)}, CRC32 ${result.checksum})` +
+    `\n  ${describeVerification(result.verification, result.fileReread)}`
+  );
+}
+
+/** Warnings and errors from the log, but the completion: the done line says what it said. */
+function shownFromLog(entry: TransferLogEntry): boolean {
+  return (entry.level === 'warn' || entry.level === 'error') && entry.type !== 'transfer.completed';
 }
 
 function resumeHint(record: TransferRecord): string {
@@ -135,7 +146,7 @@ class BarView implements ProgressView {
     });
   }
   log(entry: TransferLogEntry): void {
-    if (entry.level === 'warn' || entry.level === 'error') this.multibar.log(`${entry.level === 'error' ? '✗' : '!'} ${visible(entry.message)}\n`);
+    if (shownFromLog(entry)) this.multibar.log(`${entry.level === 'error' ? '✗' : '!'} ${visible(entry.message)}\n`);
   }
   completed(record: TransferRecord, result: CompletedUpload): void {
     this.bars.get(record.id)?.update(Math.max(1, record.fileSize), { pct: '100.0 %', done: formatBytes(record.fileSize), left: 'done', speed: '' });
@@ -181,7 +192,7 @@ class PlainView implements ProgressView {
     this.err.write(`${record ? label(record) : p.transferId}: ${summary(p)}\n`);
   }
   log(entry: TransferLogEntry): void {
-    if (entry.level === 'warn' || entry.level === 'error') this.err.write(`${entry.level}: ${visible(entry.message)}\n`);
+    if (shownFromLog(entry)) this.err.write(`${entry.level}: ${visible(entry.message)}\n`);
   }
   completed(record: TransferRecord, result: CompletedUpload): void {
     this.out.write(`${doneLine(record, result)}\n`);

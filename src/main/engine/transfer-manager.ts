@@ -53,6 +53,8 @@ export interface TransferManagerOptions {
   readonly partChecksum?: 'trailer' | 'header';
   /** Re-read every file in full before completing it (a setting; a transfer may also ask for it). */
   readonly verifyFile?: boolean;
+  /** Bytes in flight per transfer at most (see RunnerDeps.maxInFlightBytes; default 10 GiB). */
+  readonly maxInFlightBytes?: number;
 }
 
 export interface AddTransferRequest {
@@ -318,6 +320,7 @@ export class TransferManager extends TypedEmitter<EngineEvents> {
         concurrency: this.concurrency,
         ...(this.options.partChecksum ? { partChecksum: this.options.partChecksum } : {}),
         verifyFile: this.options.verifyFile ?? false,
+        ...(this.options.maxInFlightBytes !== undefined ? { maxInFlightBytes: this.options.maxInFlightBytes } : {}),
         onLog: (entry) => this.emit('log', entry),
         onState: (id, state, error) => this.emit('state', id, state, error),
       },

@@ -1,6 +1,9 @@
 // A file that changes during its upload is never completed with mixed contents: the transfer
 // fails with FILE_CHANGED (exit 1); uploading the file again starts over and cancels the old one.
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+// The same when it is rewritten in place with its mtime put back (`touch -r`) after a SIGKILL:
+// re-running `upload` sends the new content whole, never the new tail on the old head.
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
@@ -66,3 +69,68 @@ describe('a file changed during upload', () => {
     expect(await openUploads(stack.s3, bucket)).toEqual([]);
   });
 });
+
+describe('a file rewritten in place with its mtime put back, after a SIGKILL', () => {
+  it('re-running upload starts over with the new content, whole; the killed transfer is cancelled', { timeout: 120_000 }, async () => {
+    const dir = join(stack.scratch.path, 'rewritten');
+    const home = join(dir, 'home');
+    mkdirSync(home, { recursive: true });
+    const bucket = uniqueBucketName('rewritten');
+    await createBucket(stack.moto.endpoint, bucket);
+    const file = join(dir, 'archive.tar');
+    writeRandomFile(file, 30 * MiB);
+    const args = ['upload', file, '--bucket', bucket, '--endpoint', stack.moto.endpoint, '--part-size', '5MiB', '--json'];
+
+    const cli = startCli([...args, '--limit-rate', '4MB/s'], { home });
+    const firstId = (await cli.waitForJson((l) => l.type === 'transfer', 'the transfer line')).transferId as string;
+    await cli.waitForJson(progressWith(firstId, 2), 'progress with two parts done');
+    expect((await cli.kill('SIGKILL')).signal).toBe('SIGKILL');
+
+    // Another archive of the same size over the old one, and its times put back, as an unzip does.
+    const before = statSync(file, { bigint: true });
+    execFileSync('touch', ['-r', file, `${file}.times`]);
+    const fd = openSync(file, 'r+');
+    writeSync(fd, Buffer.alloc(30 * MiB, 0x5a), 0, 30 * MiB, 0);
+    closeSync(fd);
+    execFileSync('touch', ['-r', `${file}.times`, file]);
+    expect(statSync(file, { bigint: true })).toMatchObject({ size: before.size, mtimeNs: before.mtimeNs, ino: before.ino });
+
+    const again = await runCli(args, { home });
+    expect(again.code, again.stderr).toBe(0);
+    const lines = parseJsonLines(again.stdout);
+    const secondId = lines.find((l) => l.type === 'transfer')!.transferId as string;
+    expect(secondId).not.toBe(firstId);
+    expect(sha256(await getObjectBytes(stack.s3, bucket, 'archive.tar'))).toBe(sha256(readFileSync(file)));
+    const states = Object.fromEntries((await listTransfers(home)).map((t) => [t.id, t.state]));
+    expect(states).toEqual({ [firstId]: 'cancelled', [secondId]: 'completed' });
+    expect(await openUploads(stack.s3, bucket)).toEqual([]);
+  });
+});
+
+describe('what verified an upload, in words', () => {
+  it('on moto, which checks no checksum: says so, never "verified", in the output, the JSON result and ls', { timeout: 60_000 }, async () => {
+    const dir = join(stack.scratch.path, 'words');
+    const home = join(dir, 'home');
+    mkdirSync(home, { recursive: true });
+    const bucket = uniqueBucketName('words');
+    await createBucket(stack.moto.endpoint, bucket);
+    const file = join(dir, 'scan.bin');
+    writeRandomFile(file, 6 * MiB);
+    const base = ['upload', file, '--bucket', bucket, '--endpoint', stack.moto.endpoint];
+
+    const human = await runCli(base, { home });
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(/^! .*scan\.bin → s3:\/\/.*\n  not verified by the server, which checks no checksum: only sizes were compared\n/m);
+    expect(human.stdout + human.stderr).not.toMatch(/and verified|verified by the server, which checked/);
+
+    writeRandomFile(file, 6 * MiB + 1);
+    const json = await runCli([...base, '--verify-file', '--json'], { home });
+    expect(json.code, json.stderr).toBe(0);
+    expect(parseJsonLines(json.stdout).at(-1)).toMatchObject({ type: 'result', status: 'completed', verification: 'size-only', fileReread: true });
+
+    const ls = await runCli(['ls'], { home });
+    expect(ls.stdout).toMatch(/VERIFIED BY/);
+    expect(ls.stdout).toMatch(/size only \+ file re-read/);
+  });
+});
+

@@ -7,6 +7,7 @@ import { openJournal } from '../compose.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { globalHome } from './shared-options.js';
 import { jsonText, visible } from '../../../shared/terminal-text.js';
+import { verificationLabel } from '../../../shared/verification.js';
 
 export function registerLs(program: Command, setExit: (code: ExitCode) => void): void {
   program
@@ -28,9 +29,10 @@ export function registerLs(program: Command, setExit: (code: ExitCode) => void):
             formatPercent(r.bytesDone, r.fileSize),
             formatBytes(r.fileSize),
             new Date(r.updatedAt).toISOString().replace('T', ' ').slice(0, 19),
+            r.verification ? verificationLabel(r.verification, r.fileRereadAt !== null) : '',
             `${r.filePath} → s3://${r.target.bucket}/${r.target.key}`,
           ]);
-          process.stdout.write(table(['ID', 'STATE', 'DONE', 'SIZE', 'UPDATED (UTC)', 'FILE → DESTINATION'], rows));
+          process.stdout.write(table(['ID', 'STATE', 'DONE', 'SIZE', 'UPDATED (UTC)', 'VERIFIED BY', 'FILE → DESTINATION'], rows));
         }
         setExit(EXIT.OK);
       } finally {

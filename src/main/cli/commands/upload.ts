@@ -141,6 +141,8 @@ async function addAndRun(
           target: await targetFor(path, engine),
           ...(flags.partSize ? { partSize: flags.partSize } : {}),
           ...(flags.checksumType ? { checksumType: flags.checksumType } : {}),
+          // Kept with the transfer: a resume without the flag still re-reads the file.
+          ...(flags.verifyFile ? { verifyFile: true } : {}),
         }),
       );
     }
