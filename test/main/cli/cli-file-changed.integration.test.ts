@@ -120,7 +120,7 @@ describe('what verified an upload, in words', () => {
 
     const human = await runCli(base, { home });
     expect(human.code, human.stderr).toBe(0);
-    expect(human.stdout).toMatch(/^! .*scan\.bin → s3:\/\/.*\n  not verified by the server, which checks no checksum: only sizes were compared\n/m);
+    expect(human.stdout).toMatch(/^! .*scan\.bin → s3:\/\/.*\n {2}not verified by the server, which checks no checksum: only sizes were compared\n/m);
     expect(human.stdout + human.stderr).not.toMatch(/and verified|verified by the server, which checked/);
 
     writeRandomFile(file, 6 * MiB + 1);
