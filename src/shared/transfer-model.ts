@@ -151,6 +151,11 @@ export interface TransferProgress {
   readonly bytesPerSecond: number;
   /** Seconds left at the current speed; null while unknown. */
   readonly etaSeconds: number | null;
+  /**
+   * While the file is read again to check it: the resume sample (before any part is sent) or
+   * --verify-file (once every part is sent), and how far that read is. Absent otherwise.
+   */
+  readonly checking?: { readonly what: 'sample' | 'file'; readonly bytesDone: number; readonly bytesTotal: number };
 }
 
 /** The result of a transfer that reached `completed`. */

@@ -45,6 +45,10 @@ function summary(p: TransferProgress): string {
 }
 
 function timeLeft(p: TransferProgress): string {
+  if (p.checking) {
+    const what = p.checking.what === 'sample' ? 'checking sent parts' : 'checking the file';
+    return `${what} ${formatPercent(p.checking.bytesDone, p.checking.bytesTotal)}`;
+  }
   if (p.state === 'completing') return 'completing…';
   if (p.state === 'completed') return 'done';
   if (p.state === 'paused' || p.state === 'failed') return p.state;

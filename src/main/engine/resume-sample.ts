@@ -55,10 +55,11 @@ export async function checkSample(
   plan: PartPlan,
   parts: readonly PartRecord[],
   scratch: Buffer,
-  options: { random?: () => number; signal?: AbortSignal; onBytes?: (count: number) => void } = {},
+  options: { random?: () => number; signal?: AbortSignal; onStart?: (totalBytes: number) => void; onBytes?: (count: number) => void } = {},
 ): Promise<SampleResult> {
   const byNumber = new Map(parts.map((p) => [p.partNumber, p]));
   const checked = sampleParts([...byNumber.keys()], options.random);
+  options.onStart?.(checked.reduce((sum, n) => sum + partRange(plan, n).length, 0));
   let bytesRead = 0;
   for (const partNumber of checked) {
     options.signal?.throwIfAborted();

@@ -275,6 +275,7 @@ export class TransferManager extends TypedEmitter<EngineEvents> {
       inFlight: active ? active.runner.inFlightParts() : [],
       bytesPerSecond: active ? active.meter.bytesPerSecond : 0,
       etaSeconds: active ? active.meter.eta(record.fileSize - bytesDone) : null,
+      ...(active?.runner.checking ? { checking: active.runner.checking } : {}),
     };
   }
 

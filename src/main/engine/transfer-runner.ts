@@ -110,8 +110,8 @@ export class TransferRunner {
   private readonly plan: PartPlan;
   /** Whether the endpoint has answered anything yet: before it has, a wrong name or port is a configuration problem. */
   private endpointReached: boolean;
-  /** Bytes of the file read again so far (the resume sample, --verify-file), for progress. */
-  private rereadBytes = 0;
+  /** The file being read again to check it (the resume sample, --verify-file), for progress. */
+  private check: { what: 'sample' | 'file'; bytesDone: number; bytesTotal: number } | null = null;
 
   constructor(
     private readonly deps: RunnerDeps,
@@ -143,9 +143,9 @@ export class TransferRunner {
     return this.partsDone;
   }
 
-  /** Bytes of the file read again (to check it) during this run. */
-  get bytesReread(): number {
-    return this.rereadBytes;
+  /** While the file is read again to check it: which check, and how far it is. */
+  get checking(): { readonly what: 'sample' | 'file'; readonly bytesDone: number; readonly bytesTotal: number } | null {
+    return this.check && { ...this.check };
   }
 
   inFlightParts(): InFlightPart[] {
@@ -247,14 +247,19 @@ export class TransferRunner {
     const parts = this.deps.journal.listParts(this.transfer.id);
     if (parts.length === 0) return;
     const started = this.deps.clock.now();
-    const before = this.rereadBytes;
-    const sample = await checkSample(file, this.plan, parts, Buffer.allocUnsafe(REREAD_CHUNK_BYTES), {
-      signal,
-      onBytes: (n) => (this.rereadBytes += n),
-    });
+    let sample;
+    try {
+      sample = await checkSample(file, this.plan, parts, Buffer.allocUnsafe(REREAD_CHUNK_BYTES), {
+        signal,
+        onStart: (bytesTotal) => (this.check = { what: 'sample', bytesDone: 0, bytesTotal }),
+        onBytes: (n) => (this.check!.bytesDone += n),
+      });
+    } finally {
+      this.check = null;
+    }
     // Read, then still the same file: a change during the sample is caught as well.
     await this.checkFile(file);
-    const data = { checkedParts: sample.checked.length, journaledParts: parts.length, bytesRead: this.rereadBytes - before, ms: this.deps.clock.now() - started };
+    const data = { checkedParts: sample.checked.length, journaledParts: parts.length, bytesRead: sample.bytesRead, ms: this.deps.clock.now() - started };
     if (sample.mismatch) {
       const { partNumber, offset, length } = sample.mismatch;
       this.log('error', 'resume.sample-mismatch', `Part ${partNumber} of the file reads differently now than when it was sent.`, { ...data, partNumber });
@@ -277,7 +282,13 @@ export class TransferRunner {
     const parts = this.deps.journal.listParts(this.transfer.id);
     const started = this.deps.clock.now();
     this.log('info', 'file.rereading', `Reading the whole file again to check it (${formatBytes(this.transfer.fileSize)}).`, {});
-    const crc = await this.crc32OfFile(file, signal);
+    let crc: number;
+    try {
+      this.check = { what: 'file', bytesDone: 0, bytesTotal: this.transfer.fileSize };
+      crc = await this.crc32OfFile(file, signal);
+    } finally {
+      this.check = null;
+    }
     await this.checkFile(file);
     const sent = wholeChecksum(parts);
     const ms = this.deps.clock.now() - started;
@@ -302,7 +313,7 @@ export class TransferRunner {
       await file.readExactly(scratch, size, offset);
       crc = crc32Of(scratch.subarray(0, size), crc);
       offset += size;
-      this.rereadBytes += size;
+      this.check!.bytesDone += size;
     }
     return crc;
   }

@@ -145,6 +145,45 @@ describe('what verified an upload', () => {
     }
   });
 
+  it('shows how far the re-read is while it runs (progress.checking)', async () => {
+    const home = tempDir();
+    const file = randomFile(home, 6 * MiB);
+    const seen: unknown[] = [];
+    let id = '';
+    let engine: Harness | undefined;
+    const inner = new NodeFileSource();
+    let read = 0;
+    // Asks the engine for its progress from inside the re-read's reads: what a view sees then.
+    const files: FileSource = {
+      identify: (path) => inner.identify(path),
+      open: async (path): Promise<OpenFile> => {
+        const f = await inner.open(path);
+        return {
+          identity: () => f.identity(),
+          close: () => f.close(),
+          readExactly: async (buffer, length, position) => {
+            if (read >= file.bytes.length) seen.push(engine!.manager.progress(id).checking);
+            read += length;
+            await f.readExactly(buffer, length, position);
+          },
+        };
+      },
+    };
+    engine = makeEngine(home, { files });
+    try {
+      const record = await engine.manager.add({ filePath: file.path, target: target(sink.endpoint, uniqueBucketName('verify'), 'progress.bin'), partSize: 5 * MiB, verifyFile: true });
+      id = record.id;
+      const done = engine.manager.waitFor(id);
+      engine.manager.start(id);
+      expect((await done).kind).toBe('completed');
+      expect(seen[0]).toEqual({ what: 'file', bytesDone: 0, bytesTotal: file.bytes.length });
+      expect(seen.at(-1)).toMatchObject({ what: 'file', bytesTotal: file.bytes.length });
+      expect(engine.manager.progress(id).checking).toBeUndefined();
+    } finally {
+      await engine.close();
+    }
+  });
+
   it('--verify-file as a setting of the engine applies to every transfer', async () => {
     const home = tempDir();
     const file = randomFile(home, 5 * MiB + 1);
