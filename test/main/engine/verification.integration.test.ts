@@ -150,7 +150,6 @@ describe('what verified an upload', () => {
     const file = randomFile(home, 6 * MiB);
     const seen: unknown[] = [];
     let id = '';
-    let engine: Harness | undefined;
     const inner = new NodeFileSource();
     let read = 0;
     // Asks the engine for its progress from inside the re-read's reads: what a view sees then.
@@ -162,14 +161,14 @@ describe('what verified an upload', () => {
           identity: () => f.identity(),
           close: () => f.close(),
           readExactly: async (buffer, length, position) => {
-            if (read >= file.bytes.length) seen.push(engine!.manager.progress(id).checking);
+            if (read >= file.bytes.length) seen.push(engine.manager.progress(id).checking);
             read += length;
             await f.readExactly(buffer, length, position);
           },
         };
       },
     };
-    engine = makeEngine(home, { files });
+    const engine = makeEngine(home, { files });
     try {
       const record = await engine.manager.add({ filePath: file.path, target: target(sink.endpoint, uniqueBucketName('verify'), 'progress.bin'), partSize: 5 * MiB, verifyFile: true });
       id = record.id;
