@@ -9,6 +9,10 @@ import { S3_LIMITS } from './part-planner.js';
 /** S3's largest object: 10,000 parts of 5 GiB (48.8 TiB), the planner's own limit. */
 export const MAX_OBJECT_SIZE = S3_LIMITS.maxObjectSize;
 
+/** What the backend checked of a permanent copy before calling an upload available. */
+export const COPY_VERIFICATIONS = ['copy-crc32'] as const;
+export type CopyVerification = (typeof COPY_VERIFICATIONS)[number];
+
 export const UPLOAD_STATUSES = ['uploading', 'docked', 'promoting', 'available', 'failed', 'aborted'] as const;
 export type UploadStatus = (typeof UPLOAD_STATUSES)[number];
 
@@ -74,9 +78,21 @@ export const uploadViewSchema = z.object({
   dock: z.object({ bucket: z.string(), key: z.string() }),
   createdAt: z.iso.datetime({ offset: true }),
   updatedAt: z.iso.datetime({ offset: true }),
-  /** Set once `available`: where the file now lives and its verified checksum. */
+  /**
+   * Set once `available`: where the file now lives, its checksum, and what the backend checked
+   * before calling it available (`copy-crc32`: the permanent copy's size and CRC32, as the storage
+   * reports them, equal the uploaded object's). How the upload itself was verified is the
+   * uploading client's to say: the backend sees only what the storage reports.
+   */
   available: z
-    .object({ bucket: z.string(), key: z.string(), checksum: z.string(), checksumType: z.enum(['FULL_OBJECT', 'COMPOSITE']) })
+    .object({
+      bucket: z.string(),
+      key: z.string(),
+      checksum: z.string(),
+      checksumType: z.enum(['FULL_OBJECT', 'COMPOSITE']),
+      // Optional: a backend older than this field does not send it (then nothing is claimed).
+      verifiedBy: z.enum(COPY_VERIFICATIONS).optional(),
+    })
     .nullable(),
   /** Set when `failed`: why, in words a person can act on. */
   failureReason: z.string().nullable(),

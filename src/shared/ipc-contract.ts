@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { UPLOAD_STATUSES } from './backend-api.js';
-import { TRANSFER_STATES } from './transfer-model.js';
+import { TRANSFER_STATES, VERIFICATIONS } from './transfer-model.js';
 
 /** An http(s) URL: `z.string().url()` alone also takes `javascript:` and `file:`. */
 const httpUrl = z
@@ -36,6 +36,12 @@ export const transferViewSchema = z.object({
   etaSeconds: z.number().min(0).nullable(),
   /** Why it failed, in words a person can act on. */
   error: z.object({ code: z.string(), message: z.string(), retryable: z.boolean() }).nullable(),
+  /** What verified the object once completed (null before): see src/shared/verification.ts. */
+  verification: z.enum(VERIFICATIONS).nullable(),
+  /** Whether the whole file was read again after Complete and matched the object. */
+  fileReread: z.boolean(),
+  /** While the file is being read again to check it (the resume sample, or the full re-read). */
+  checking: z.object({ what: z.enum(['sample', 'file']), bytesDone: z.number().min(0), bytesTotal: z.number().min(0) }).nullable(),
   createdAt: millis,
   updatedAt: millis,
   completedAt: millis.nullable(),
@@ -106,6 +112,15 @@ export const historyEntrySchema = z.object({
   checksum: z.string().nullable(),
   /** `s3://bucket/key` once available. */
   location: z.string().nullable(),
+  /**
+   * What verified the upload, in words, from this machine's journal (null when the journal has no
+   * record of it: uploaded elsewhere, or its record was cleared); `uploadWeak` marks the case where
+   * nothing but sizes was checked.
+   */
+  uploadVerification: z.string().nullable(),
+  uploadWeak: z.boolean(),
+  /** What the backend checked of the permanent copy, in words (null until available). */
+  copyVerification: z.string().nullable(),
   failureReason: z.string().nullable(),
   updatedAt: z.string(),
 });

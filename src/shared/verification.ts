@@ -1,4 +1,5 @@
 /** What verified an upload, in words for people (the CLI, the app, the log). */
+import type { CopyVerification } from './backend-api.js';
 import type { Verification } from './transfer-model.js';
 
 /** One clause: what checked the object's bytes. */
@@ -24,4 +25,19 @@ export function verificationLabel(verification: Verification, fileReread: boolea
     verification
   ];
   return fileReread ? `${base} + file re-read` : base;
+}
+
+/** Whether an upload's verification is the weak kind a person should be shown a warning for. */
+export function isWeakVerification(verification: Verification, fileReread: boolean): boolean {
+  return verification === 'size-only' && !fileReread;
+}
+
+/** What the backend checked of the permanent copy, in words; `undefined` from a backend that does not say. */
+export function describeCopyVerification(verifiedBy: CopyVerification | undefined): string {
+  switch (verifiedBy) {
+    case 'copy-crc32':
+      return "the permanent copy's size and CRC32, as the storage reports them, equal the uploaded object's";
+    case undefined:
+      return 'the backend did not say how it checked the permanent copy';
+  }
 }

@@ -111,6 +111,8 @@ describe('dockside upload through the backend', () => {
     expect(status!.status).toBe('available');
     const where = status!.available!;
     expect(where.bucket).toBe(local.stack.permanentBucket);
+    // The backend names what it checked before calling it available, and claims nothing more.
+    expect(status!.available).toMatchObject({ verifiedBy: 'copy-crc32' });
 
     const copy = await getObjectBytes(s3, where.bucket, where.key);
     expect(createHash('sha256').update(copy).digest('hex')).toBe(createHash('sha256').update(bytes).digest('hex'));
@@ -130,6 +132,7 @@ describe('dockside upload through the backend', () => {
     const human = await runCli(['status', result.transferId], { home, env });
     expect(human.stdout).toContain('available');
     expect(human.stdout).toContain(`s3://${where.bucket}/${where.key}`);
+    expect(human.stdout).toContain(`${uploadId}: the permanent copy's size and CRC32, as the storage reports them, equal the uploaded object's.`);
     console.log(`e2e: 24 MiB uploaded through the backend in ${uploadSeconds.toFixed(1)} s (CLI start to exit), available ${promotedSeconds.toFixed(1)} s later`);
   });
 

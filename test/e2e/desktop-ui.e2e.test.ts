@@ -176,7 +176,14 @@ describe('the desktop UI in Chromium, through the harness, against the local sta
     });
     expect(sawMiddle).toBe(true);
     expect(await progressOf('first.bin')).toBe(100);
+    // moto checks no checksum: the row says so, marked, and never calls the upload verified.
+    const done = await row('first.bin').innerText();
+    expect(done).toContain('Warning: Not verified by the server, which checks no checksum: only sizes were compared.');
+    expect(done).not.toMatch(/\bverified by the server, which checked/i);
     await waitForHistory('first.bin', 'Available');
+    const history = await page.getByRole('row', { name: /first\.bin/ }).innerText();
+    expect(history).toContain('Upload: Not verified by the server');
+    expect(history).toContain("Copy: The permanent copy's size and CRC32, as the storage reports them, equal the uploaded object's.");
     await shot('history');
   }, 150_000);
 

@@ -20,6 +20,8 @@ export function toUploadView(record: UploadRecord): UploadView {
             key: record.permanent.key,
             checksum: record.permanent.checksum,
             checksumType: record.permanent.checksumType,
+            // Every available record passed verifyCopy (or isVerifiedCopyOf) in the promoter.
+            verifiedBy: 'copy-crc32',
           }
         : null,
     failureReason: record.status === 'failed' ? (record.failureReason ?? 'The upload failed for an unknown reason.') : null,

@@ -9,7 +9,7 @@ import type { CompletedUpload, TransferLogEntry, TransferProgress, TransferRecor
 import { formatBytes, formatEta, formatPercent, formatRate } from '../../shared/units.js';
 import type { ErrorInfo } from '../../shared/errors.js';
 import { jsonText, visible, visibly } from '../../shared/terminal-text.js';
-import { describeVerification } from '../../shared/verification.js';
+import { describeVerification, isWeakVerification } from '../../shared/verification.js';
 
 export type OutputMode = 'tty' | 'plain' | 'json';
 
@@ -57,7 +57,7 @@ function timeLeft(p: TransferProgress): string {
 
 /** The outcome of a completed file, and on a line of its own what verified it. */
 function doneLine(record: TransferRecord, result: CompletedUpload): string {
-  const mark = result.verification === 'size-only' && !result.fileReread ? '!' : '✓';
+  const mark = isWeakVerification(result.verification, result.fileReread) ? '!' : '✓';
   return (
     visibly`${mark} ${record.filePath} → s3://${result.bucket}/${result.key} (${formatBytes(result.size)}, CRC32 ${result.checksum})` +
     `\n  ${describeVerification(result.verification, result.fileReread)}`

@@ -6,6 +6,7 @@
 import type { UploadView } from '../../shared/backend-api.js';
 import type { HistoryEntry } from '../../shared/ipc-contract.js';
 import type { TransferRecord } from '../../shared/transfer-model.js';
+import { describeCopyVerification, describeVerification, isWeakVerification } from '../../shared/verification.js';
 import type { BackendClient } from '../engine/index.js';
 
 /** Most uploads shown (newest first); the backend pages by 100. */
@@ -13,7 +14,7 @@ export const HISTORY_LIMIT = 300;
 
 export async function loadHistory(client: Pick<BackendClient, 'listUploads'> | null, transfers: readonly TransferRecord[]): Promise<HistoryEntry[]> {
   if (!client) return [];
-  const byUpload = new Map(transfers.filter((t) => t.target.backend).map((t) => [t.target.backend!.uploadId, t.id]));
+  const byUpload = new Map(transfers.filter((t) => t.target.backend).map((t) => [t.target.backend!.uploadId, t]));
   const entries: HistoryEntry[] = [];
   let cursor: string | undefined;
   do {
@@ -27,16 +28,25 @@ export async function loadHistory(client: Pick<BackendClient, 'listUploads'> | n
   return entries.sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : 0)).slice(0, HISTORY_LIMIT);
 }
 
-export function toHistoryEntry(upload: UploadView, transferId: string | null): HistoryEntry {
+export function toHistoryEntry(upload: UploadView, transfer: TransferRecord | null): HistoryEntry {
+  const verification = transfer?.state === 'completed' ? transfer.verification : null;
+  const reread = (transfer?.fileRereadAt ?? null) !== null;
   return {
-    transferId,
+    transferId: transfer?.id ?? null,
     uploadId: upload.id,
     fileName: upload.fileName,
     size: upload.size,
     status: upload.status,
     checksum: upload.available ? `${upload.available.checksumType === 'FULL_OBJECT' ? 'CRC32' : 'CRC32 (composite)'} ${upload.available.checksum}` : null,
     location: upload.available ? `s3://${upload.available.bucket}/${upload.available.key}` : null,
+    uploadVerification: verification ? capitalised(describeVerification(verification, reread)) : null,
+    uploadWeak: verification !== null && isWeakVerification(verification, reread),
+    copyVerification: upload.available ? capitalised(describeCopyVerification(upload.available.verifiedBy)) : null,
     failureReason: upload.failureReason,
     updatedAt: upload.updatedAt,
   };
+}
+
+function capitalised(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

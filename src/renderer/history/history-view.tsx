@@ -55,7 +55,7 @@ export function HistoryView() {
               <th scope="col">File</th>
               <th scope="col">Size</th>
               <th scope="col">Status</th>
-              <th scope="col">Checksum</th>
+              <th scope="col">Checksum and checks</th>
               <th scope="col">Where it went</th>
               <th scope="col">Updated</th>
             </tr>
@@ -69,7 +69,16 @@ export function HistoryView() {
                   {STATUS_LABELS[entry.status]}
                   {entry.failureReason !== null && <div className="failure-reason">{entry.failureReason}</div>}
                 </td>
-                <td className="mono">{entry.checksum ?? '—'}</td>
+                <td>
+                  <span className="mono">{entry.checksum ?? '—'}</span>
+                  {entry.uploadVerification !== null && (
+                    <div className={`verification${entry.uploadWeak ? ' weak' : ''}`}>
+                      {entry.uploadWeak && <strong>Warning: </strong>}
+                      Upload: {entry.uploadVerification}.
+                    </div>
+                  )}
+                  {entry.copyVerification !== null && <div className="verification">Copy: {entry.copyVerification}.</div>}
+                </td>
                 <td className="mono">{entry.location ?? '—'}</td>
                 <td>
                   <time dateTime={entry.updatedAt}>{new Date(entry.updatedAt).toLocaleString()}</time>

@@ -5,6 +5,7 @@
 import type { TransferView } from '../../shared/ipc-contract.js';
 import type { TransferState } from '../../shared/transfer-model.js';
 import { formatBytes, formatEta, formatPercent, formatRate } from '../../shared/units.js';
+import { describeVerification, isWeakVerification } from '../../shared/verification.js';
 import { assertNever } from './transfers-state.js';
 
 export type TransferAction = 'pause' | 'resume' | 'cancel' | 'retry';
@@ -26,6 +27,8 @@ export interface TransferRowView {
   readonly etaText: string;
   /** Why it failed, in words a person can act on; null unless failed. */
   readonly errorText: string | null;
+  /** What verified it once done, in words (null before); `weak` when only sizes were compared. */
+  readonly verification: { readonly text: string; readonly weak: boolean } | null;
   readonly actions: Readonly<Record<TransferAction, boolean>>;
 }
 
@@ -64,6 +67,11 @@ export function enabledActions(transfer: Pick<TransferView, 'state' | 'error'>):
 }
 
 function etaText(transfer: TransferView): string {
+  if (transfer.checking !== null && (transfer.state === 'running' || transfer.state === 'completing')) {
+    const { what, bytesDone, bytesTotal } = transfer.checking;
+    const subject = what === 'sample' ? 'checking parts already sent' : 'reading the file again to check it';
+    return `${subject}: ${formatBytes(bytesDone)} of ${formatBytes(bytesTotal)}`;
+  }
   switch (transfer.state) {
     case 'running':
       return formatEta(transfer.etaSeconds);
@@ -100,5 +108,13 @@ export function transferRowView(transfer: TransferView): TransferRowView {
     etaText: etaText(transfer),
     errorText: transfer.state === 'failed' ? (transfer.error?.message ?? 'The upload stopped for an unknown reason.') : null,
     actions: enabledActions(transfer),
+    verification:
+      transfer.state === 'completed' && transfer.verification !== null
+        ? { text: capitalised(describeVerification(transfer.verification, transfer.fileReread)), weak: isWeakVerification(transfer.verification, transfer.fileReread) }
+        : null,
   };
+}
+
+function capitalised(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

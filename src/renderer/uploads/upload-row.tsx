@@ -35,6 +35,12 @@ export function UploadRow({
       </div>
       <div className="destination">to {row.destination}</div>
       {row.errorText !== null && <p className="failure-reason">{row.errorText}</p>}
+      {row.verification !== null && (
+        <p className={`verification${row.verification.weak ? ' weak' : ''}`}>
+          {row.verification.weak && <strong>Warning: </strong>}
+          {row.verification.text}.
+        </p>
+      )}
       <div className="upload-row-actions">
         {TRANSFER_ACTIONS.map((action) => (
           <button

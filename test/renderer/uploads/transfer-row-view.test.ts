@@ -32,6 +32,37 @@ describe('transferRowView', () => {
     ['failed without a reason', { state: 'failed', error: null }, { errorText: 'The upload stopped for an unknown reason.' }],
     ['nearly done is not 100', { bytesDone: 39_999_999_999 }, { percent: 99.9, percentText: '99.9 %' }],
     ['empty file', { size: 0, bytesDone: 0, state: 'completed' }, { percent: 100, bytesText: '0 B of 0 B' }],
+    ['running: no verification yet', { verification: null }, { verification: null }],
+    [
+      'done, checked by the server',
+      { state: 'completed', verification: 'server-checksum' },
+      { verification: { text: 'Verified by the server, which checked the CRC32 of every part and of the whole object', weak: false } },
+    ],
+    [
+      'done, Content-MD5 only',
+      { state: 'completed', verification: 'content-md5' },
+      { verification: { text: "Verified part by part by the server's Content-MD5 checks (it checks no CRC32)", weak: false } },
+    ],
+    [
+      'done, sizes only: marked weak, never called verified',
+      { state: 'completed', verification: 'size-only' },
+      { verification: { text: 'Not verified by the server, which checks no checksum: only sizes were compared', weak: true } },
+    ],
+    [
+      'done, sizes only but the file was read again',
+      { state: 'completed', verification: 'size-only', fileReread: true },
+      { verification: { text: 'Not verified by the server, which checks no checksum: only sizes were compared; the file was read again in full after sending and matched', weak: false } },
+    ],
+    [
+      'checking parts already sent at a resume',
+      { checking: { what: 'sample', bytesDone: 100_000_000, bytesTotal: 400_000_000 } },
+      { etaText: 'checking parts already sent: 100 MB of 400 MB' },
+    ],
+    [
+      'reading the whole file again after Complete',
+      { state: 'completing', checking: { what: 'file', bytesDone: 20_000_000_000, bytesTotal: 40_000_000_000 } },
+      { etaText: 'reading the file again to check it: 20.0 GB of 40.0 GB' },
+    ],
   ])('%s', (_name, overrides, expected) => {
     expect(transferRowView(transfer(overrides))).toMatchObject(expected);
   });

@@ -95,6 +95,22 @@ describe('UploadsView', () => {
     expect(await screen.findByText('The file changed on disk; add it again.')).toBeTruthy();
   });
 
+  it('a finished row says what verified it, and marks the case where only sizes were compared', async () => {
+    const api = createFakeApi({
+      transfers: [
+        transfer({ id: 't1', fileName: 'strong.bin', state: 'completed', verification: 'server-checksum' }),
+        transfer({ id: 't2', fileName: 'weak.bin', state: 'completed', verification: 'size-only', createdAt: 2_000 }),
+      ],
+    });
+    await renderUploads(api);
+    const strong = await screen.findByRole('listitem', { name: 'strong.bin' });
+    expect(within(strong).getByText(/Verified by the server, which checked the CRC32 of every part/).classList.contains('weak')).toBe(false);
+    const weak = screen.getByRole('listitem', { name: 'weak.bin' });
+    const note = within(weak).getByText(/only sizes were compared/);
+    expect(note.classList.contains('weak')).toBe(true);
+    expect(note.textContent).toBe('Warning: Not verified by the server, which checks no checksum: only sizes were compared.');
+  });
+
   it('the overall bar sums the queue and offers pause all / resume all', async () => {
     const GB = 1_000_000_000;
     const api = createFakeApi({

@@ -4,6 +4,7 @@ import type { UploadView } from '../../../shared/backend-api.js';
 import { uploadIdSchema } from '../../../shared/backend-api.js';
 import { DocksideError } from '../../../shared/errors.js';
 import { formatBytes } from '../../../shared/units.js';
+import { describeCopyVerification } from '../../../shared/verification.js';
 import { BackendClient } from '../../engine/index.js';
 import { resolveBackendLogin, tokenFor } from '../backend-login.js';
 import { backendFetch } from '../cli-network.js';
@@ -72,5 +73,7 @@ function render(views: UploadView[]): string {
       ? `s3://${v.available.bucket}/${v.available.key} (CRC32 ${v.available.checksum})`
       : v.failureReason ?? `s3://${v.dock.bucket}/${v.dock.key}`,
   ]);
-  return table(['UPLOAD', 'STATUS', 'SIZE', 'UPDATED (UTC)', 'WHERE / WHY'], rows);
+  // What the backend checked of each permanent copy, in words, under the table (too long for a column).
+  const checked = views.filter((v) => v.available !== null).map((v) => `${v.id}: ${describeCopyVerification(v.available!.verifiedBy)}.\n`);
+  return table(['UPLOAD', 'STATUS', 'SIZE', 'UPDATED (UTC)', 'WHERE / WHY'], rows) + (checked.length > 0 ? `\nChecked by the backend before it called them available:\n${checked.join('')}` : '');
 }
