@@ -153,7 +153,7 @@ describe('GET /v1/uploads/:id', () => {
     const permanent = { bucket: 'firm-permanent', key: 'uploads/x/Film_final.mov', checksum: 'AAAAAA==', checksumType: 'FULL_OBJECT' as const, etag: '"e"' };
     await h.store.transition(a, ['uploading'], 'available', { permanent });
     const view = uploadViewSchema.parse((await h.app.inject({ url: `/v1/uploads/${a}`, headers: auth('alice') })).json());
-    expect(view.available).toEqual({ bucket: 'firm-permanent', key: 'uploads/x/Film_final.mov', checksum: 'AAAAAA==', checksumType: 'FULL_OBJECT' });
+    expect(view.available).toEqual({ bucket: 'firm-permanent', key: 'uploads/x/Film_final.mov', checksum: 'AAAAAA==', checksumType: 'FULL_OBJECT', verifiedBy: 'copy-crc32' });
     const f = await createUpload(h.app, 'alice');
     await h.store.transition(f, ['uploading'], 'failed', { failureReason: 'The permanent copy did not match.' });
     const failed = uploadViewSchema.parse((await h.app.inject({ url: `/v1/uploads/${f}`, headers: auth('alice') })).json());
