@@ -81,6 +81,8 @@ export const settingsSchema = z.object({
   bandwidthLimit: sourced(z.number().int().min(1).nullable()),
   notifications: sourced(z.boolean()),
   startAtLogin: sourced(z.boolean()),
+  /** Read each file again in full after uploading it, and complete only if it still matches. */
+  verifyFile: sourced(z.boolean()),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -92,6 +94,7 @@ export const settingsPatchSchema = z.strictObject({
   bandwidthLimit: z.number().int().min(1).nullable().optional(),
   notifications: z.boolean().optional(),
   startAtLogin: z.boolean().optional(),
+  verifyFile: z.boolean().optional(),
 });
 export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
 

@@ -43,6 +43,7 @@ export function defaultSettings(): Settings {
     bandwidthLimit: user<number | null>(null),
     notifications: user(true),
     startAtLogin: user(false),
+    verifyFile: user(false),
   };
 }
 

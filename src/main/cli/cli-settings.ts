@@ -44,18 +44,23 @@ export async function settingsOrStop(home: string | undefined, setExit: (code: E
   }
 }
 
-/** Engine settings from the flags, else the effective settings; a flag above a policy ceiling is refused. */
+/** Engine settings from the flags, else the effective settings; a flag above a policy ceiling, or --verify-file when the policy turns it off, is refused. */
 export function engineSettingsWithin(flags: EngineFlags, effective: EffectiveSettings): Omit<EngineSettings, 'home' | 'credentials'> {
   aboveCeiling('--concurrency', flags.concurrency, effective.concurrency, (n) => `${n} parts in flight per file`);
   aboveCeiling('--transfers', flags.transfers, effective.maxActiveTransfers, (n) => `${n} files uploading at once`);
   aboveCeiling('--limit-rate', flags.limitRate, effective.bandwidthLimit, (n) => `an upload rate of ${formatRate(n)} (${n} bytes/s)`);
+  const verifyFile = effective.verifyFile;
+  if (flags.verifyFile && !verifyFile.value && verifyFile.source === 'policy') {
+    throw new UsageError(`--verify-file: reading files again after uploading them is turned off by your IT department (policy in ${verifyFile.origin}). Leave the option out.`);
+  }
   return {
     concurrency: flags.concurrency ?? effective.concurrency.value,
     maxActiveTransfers: flags.transfers ?? effective.maxActiveTransfers.value,
     bandwidthLimit: flags.limitRate ?? effective.bandwidthLimit.value,
     logRetentionDays: effective.logRetentionDays.value,
     ...(flags.stallTimeout !== undefined ? { stallTimeoutMs: flags.stallTimeout * 1000 } : {}),
-    ...(flags.verifyFile ? { verifyFile: true } : {}),
+    // The flag turns it on for this run; without it, the verifyFile setting (policy, yours, or off).
+    verifyFile: flags.verifyFile === true || verifyFile.value,
   };
 }
 

@@ -133,6 +133,7 @@ export async function openDesktopServices(options: DesktopServicesOptions): Prom
     concurrency: initial.concurrency,
     maxActiveTransfers: initial.maxActiveTransfers,
     bandwidthLimit: initial.bandwidthLimit,
+    verifyFile: initial.verifyFile,
   });
 
   const client = (): BackendClient | null => {
@@ -142,7 +143,8 @@ export async function openDesktopServices(options: DesktopServicesOptions): Prom
 
   const files = new NodeFileSource();
   const addPaths = async (paths: readonly string[]): Promise<TransferRecord[]> => {
-    await usable();
+    // The verifyFile setting at the time of adding is kept with each transfer (as --verify-file is).
+    const { verifyFile } = settingValues((await usable()).effective);
     const backend = client();
     if (!backend) throw new DocksideError('BACKEND_AUTH', 'Sign in first (Settings): uploads go through your firm\'s Dockside backend.');
     const records: TransferRecord[] = [];
@@ -151,7 +153,7 @@ export async function openDesktopServices(options: DesktopServicesOptions): Prom
       // A file S3 cannot take (above 48.8 TiB) is refused here, before the backend is asked for an upload.
       planParts(size);
       const target = await backendTargetFor({ client: backend, filePath, size, transfers: manager.list() });
-      records.push(await manager.add({ filePath, target }));
+      records.push(await manager.add({ filePath, target, ...(verifyFile ? { verifyFile: true } : {}) }));
     }
     return records;
   };
@@ -172,6 +174,7 @@ export async function openDesktopServices(options: DesktopServicesOptions): Prom
     manager.setConcurrency(values.concurrency);
     manager.setMaxActiveTransfers(values.maxActiveTransfers);
     manager.setBandwidthLimit(values.bandwidthLimit);
+    manager.setVerifyFile(values.verifyFile);
     options.onSettingsChanged?.(values);
   };
   options.onSettingsChanged?.(initial);

@@ -85,6 +85,7 @@ export class TransferManager extends TypedEmitter<EngineEvents> {
   private ticker: ReturnType<typeof setInterval> | null = null;
   private maxActive: number;
   private concurrency: number;
+  private verifyFile: boolean;
   private closed = false;
 
   constructor(private readonly options: TransferManagerOptions) {
@@ -94,6 +95,7 @@ export class TransferManager extends TypedEmitter<EngineEvents> {
     this.limiter = new RateLimiter(options.bandwidthLimit ?? null, this.clock);
     this.maxActive = positive(options.maxActiveTransfers ?? 2, 'maxActiveTransfers');
     this.concurrency = positive(options.concurrency ?? 4, 'concurrency');
+    this.verifyFile = options.verifyFile ?? false;
     this.owner = options.owner ?? `${process.pid}@${hostname()}:${newTransferId().slice(-6)}`;
   }
 
@@ -247,6 +249,11 @@ export class TransferManager extends TypedEmitter<EngineEvents> {
     this.concurrency = positive(parts, 'concurrency');
   }
 
+  /** Whether every transfer started from now on re-reads its file before completing (the verifyFile setting). */
+  setVerifyFile(verify: boolean): void {
+    this.verifyFile = verify;
+  }
+
   setMaxActiveTransfers(count: number): void {
     this.maxActive = positive(count, 'maxActiveTransfers');
     this.pump();
@@ -320,7 +327,7 @@ export class TransferManager extends TypedEmitter<EngineEvents> {
         backoff: this.options.backoff ?? DEFAULT_BACKOFF,
         concurrency: this.concurrency,
         ...(this.options.partChecksum ? { partChecksum: this.options.partChecksum } : {}),
-        verifyFile: this.options.verifyFile ?? false,
+        verifyFile: this.verifyFile,
         ...(this.options.maxInFlightBytes !== undefined ? { maxInFlightBytes: this.options.maxInFlightBytes } : {}),
         onLog: (entry) => this.emit('log', entry),
         onState: (id, state, error) => this.emit('state', id, state, error),

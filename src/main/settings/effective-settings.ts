@@ -27,6 +27,7 @@ export const userSettingsSchema = z.strictObject({
   caCertificates: caCertificatesSchema.optional(),
   logRetentionDays: wholeNumber(1, 3650).optional(),
   updates: z.enum(UPDATE_MODES, { error: 'must be one of "auto", "notify" or "off"' }).optional(),
+  verifyFile: z.boolean({ error: 'must be true or false' }).optional(),
 });
 export type UserSettings = z.infer<typeof userSettingsSchema>;
 /** A change to the user's settings; the same shape (a key left out is left alone). */
@@ -46,6 +47,8 @@ export interface SettingValues {
   allowStandaloneUploads: boolean;
   logRetentionDays: number;
   updates: UpdateMode;
+  /** Read each file again in full after its parts are sent, and complete only if it still matches (as --verify-file). */
+  verifyFile: boolean;
 }
 export type SettingKey = keyof SettingValues;
 
@@ -61,6 +64,7 @@ export const DEFAULT_SETTINGS: Readonly<SettingValues> = Object.freeze({
   allowStandaloneUploads: true,
   logRetentionDays: 90,
   updates: 'auto',
+  verifyFile: false,
 });
 
 export const SETTING_KEYS = Object.keys(DEFAULT_SETTINGS) as SettingKey[];
@@ -81,7 +85,7 @@ export interface EffectiveSetting<T> {
 export type EffectiveSettings = { readonly [K in SettingKey]: EffectiveSetting<SettingValues[K]> };
 
 /** Policy keys that lock the setting of the same name. */
-const LOCKS = ['backendUrl', 'proxy', 'caCertificates', 'allowStandaloneUploads', 'logRetentionDays', 'updates'] as const satisfies readonly (PolicyKey & SettingKey)[];
+const LOCKS = ['backendUrl', 'proxy', 'caCertificates', 'allowStandaloneUploads', 'logRetentionDays', 'updates', 'verifyFile'] as const satisfies readonly (PolicyKey & SettingKey)[];
 /** Policy keys that cap a numeric setting. */
 const CEILINGS = { concurrency: 'maxConcurrency', bandwidthLimit: 'maxBandwidth', maxActiveTransfers: 'maxActiveTransfers' } as const satisfies Partial<Record<SettingKey, PolicyKey>>;
 type CappedKey = keyof typeof CEILINGS;
@@ -191,6 +195,7 @@ export function toContractSettings(effective: EffectiveSettings): Settings {
     bandwidthLimit: pick('bandwidthLimit'),
     notifications: pick('notifications'),
     startAtLogin: pick('startAtLogin'),
+    verifyFile: pick('verifyFile'),
   };
 }
 

@@ -146,6 +146,12 @@ export const policySchema = z
       description: 'How Dockside may update itself. This version has no update feed and never updates itself whatever the value (IT deploys new installers); the key is read and validated now so policies written today keep their meaning once a feed exists: off (never look), notify (tell the user), auto (install).',
       examples: ['notify'],
     }),
+    verifyFile: z.boolean({ error: 'must be true or false' }).optional().meta({
+      title: 'Read every file again after uploading it',
+      description:
+        'Whether each file is read again in full once its parts are sent, and the upload completed only if it still matches what was sent (its CRC32). true: every upload is checked this way; false: users cannot turn it on (the setting and --verify-file are refused). It costs a second full read of every file (about as long as reading it from disk once; the CRC32 itself is about 0.07 CPU seconds per GiB).',
+      examples: [true],
+    }),
   }, { error: 'must be an object of settings, such as { "maxConcurrency": 8 }' })
   .meta({
     title: 'Dockside machine-wide policy',
@@ -176,6 +182,7 @@ export const REGISTRY_FORM = {
   allowStandaloneUploads: 'boolean',
   logRetentionDays: 'decimal',
   updates: 'enum',
+  verifyFile: 'boolean',
 } as const satisfies Record<PolicyKey, 'text' | 'decimal' | 'boolean' | 'enum' | 'multiText' | 'proxy'>;
 
 /** The registry value holding the proxy's noProxy list. */

@@ -13,6 +13,7 @@ export interface SettingsDraft {
   readonly bandwidthLimit: string;
   readonly notifications: boolean;
   readonly startAtLogin: boolean;
+  readonly verifyFile: boolean;
 }
 
 export type SettingName = keyof SettingsDraft;
@@ -27,6 +28,7 @@ export function draftOf(settings: Settings): SettingsDraft {
     bandwidthLimit: limit === null ? '' : formatRate(limit),
     notifications: settings.notifications.value,
     startAtLogin: settings.startAtLogin.value,
+    verifyFile: settings.verifyFile.value,
   };
 }
 
@@ -79,7 +81,7 @@ export function patchOf(settings: Settings, draft: SettingsDraft): PatchResult {
       problems.bandwidthLimit = error instanceof UnitParseError ? error.message : 'Enter a rate such as 10MB/s, or nothing for no limit.';
     }
   }
-  for (const name of ['notifications', 'startAtLogin'] as const) {
+  for (const name of ['notifications', 'startAtLogin', 'verifyFile'] as const) {
     if (unlocked(name)) patch[name] = draft[name];
   }
   return Object.keys(problems).length > 0 ? { ok: false, problems } : { ok: true, patch };

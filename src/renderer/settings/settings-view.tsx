@@ -1,6 +1,6 @@
 /**
  * The Settings view: sign-in, backend address, concurrency, bandwidth limit, notifications, start
- * at login. Settings IT has set by policy are shown disabled, with the reason they are locked.
+ * at login, reading each file again after uploading it. Settings IT has set by policy are shown disabled, with the reason they are locked.
  */
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import type { AuthStatus, Settings } from '../../shared/ipc-contract.js';
@@ -98,7 +98,7 @@ export function SettingsView() {
         </label>
       );
     };
-  const checkbox = (name: 'notifications' | 'startAtLogin') =>
+  const checkbox = (name: 'notifications' | 'startAtLogin' | 'verifyFile') =>
     function CheckboxControl(props: FieldProps) {
       return (
         <label htmlFor={props.id} className="checkbox">
@@ -127,6 +127,7 @@ export function SettingsView() {
         {field('bandwidthLimit', 'Bandwidth limit (empty for none, e.g. 10MB/s)', text('bandwidthLimit', 'text'))}
         {field('notifications', 'Show notifications', checkbox('notifications'))}
         {field('startAtLogin', 'Start at login', checkbox('startAtLogin'))}
+        {field('verifyFile', 'Read each file again after uploading it to check it (slower: reads the whole file a second time)', checkbox('verifyFile'))}
         <button type="submit">Save settings</button>
         {notice !== null && <span role="status">{notice}</span>}
       </form>

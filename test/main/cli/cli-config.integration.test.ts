@@ -33,6 +33,7 @@ describe('dockside config show', () => {
     expect(result.stdout).toMatch(new RegExp(`updates\\s+off\\s+policy \\(${policyFile}\\)`));
     expect(result.stdout).toMatch(new RegExp(`concurrency\\s+6 \\(IT allows at most 8\\)\\s+your settings \\(${join(home, 'settings.json')}\\)`));
     expect(result.stdout).toMatch(/maxActiveTransfers\s+2\s+default/);
+    expect(result.stdout).toMatch(/verifyFile\s+false\s+default/);
     for (const key of ['backendUrl', 'bandwidthLimit', 'startAtLogin', 'proxy', 'caCertificates', 'allowStandaloneUploads', 'logRetentionDays']) {
       expect(result.stdout).toContain(key);
     }
@@ -71,6 +72,37 @@ describe('dockside config show', () => {
     const within = await runCli(['config', 'set', 'concurrency', '6'], { home, env });
     expect(within.code, within.stderr).toBe(0);
     expect(JSON.parse(readFileSync(join(home, 'settings.json'), 'utf8'))).toEqual({ concurrency: 6 });
+  });
+
+  it('config set verifyFile true|false is saved and shown; a word that is not true or false changes nothing', async () => {
+    const { home, env } = setup();
+    const settingsJson = join(home, 'settings.json');
+    const bad = await runCli(['config', 'set', 'verifyFile', 'yes'], { home, env });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('verifyFile yes: use true or false.');
+    expect(existsSync(settingsJson)).toBe(false);
+    const on = await runCli(['config', 'set', 'verifyFile', 'true'], { home, env });
+    expect(on.code, on.stderr).toBe(0);
+    expect(on.stdout).toMatch(new RegExp(`verifyFile\\s+true\\s+your settings \\(${settingsJson}\\)`));
+    expect(JSON.parse(readFileSync(settingsJson, 'utf8'))).toEqual({ verifyFile: true });
+    const shown = await runCli(['config', 'show', '--json'], { home, env });
+    expect((JSON.parse(shown.stdout) as { settings: Record<string, unknown> }).settings.verifyFile).toMatchObject({ value: true, source: 'user', lockedReason: null });
+    const off = await runCli(['config', 'set', 'verifyFile', 'false'], { home, env });
+    expect(off.code, off.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(settingsJson, 'utf8'))).toEqual({ verifyFile: false });
+  });
+
+  it('config set verifyFile is refused when the policy locks it, and nothing is written', async () => {
+    const { home, env, policyFile } = setup({ verifyFile: true });
+    mkdirSync(home, { recursive: true });
+    const settingsJson = join(home, 'settings.json');
+    writeFileSync(settingsJson, JSON.stringify({ concurrency: 6 }));
+    const shown = await runCli(['config', 'show'], { home, env });
+    expect(shown.stdout).toMatch(new RegExp(`verifyFile\\s+true\\s+policy \\(${policyFile}\\)`));
+    const refused = await runCli(['config', 'set', 'verifyFile', 'false'], { home, env });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`Settings not changed: verifyFile is set by your IT department (${policyFile}) and cannot be changed here.`);
+    expect(readFileSync(settingsJson, 'utf8')).toBe(JSON.stringify({ concurrency: 6 }));
   });
 });
 
@@ -112,6 +144,17 @@ describe('policy enforcement in upload and resume', () => {
       const resume = await runCli(['resume', '--all', ...flags], { home, env });
       expect(resume.code, resume.stderr).toBe(2);
     }
+    expect(journalExists(home)).toBe(false);
+  });
+
+  it('refuses --verify-file when the policy turns verifyFile off, naming the policy, the journal untouched', async () => {
+    const { home, env, policyFile, file } = setup({ verifyFile: false });
+    const upload = await runCli(['upload', file, '--bucket', 'dock-bucket', '--verify-file'], { home, env });
+    expect(upload.code, upload.stderr).toBe(2);
+    expect(upload.stderr).toContain(`--verify-file: reading files again after uploading them is turned off by your IT department (policy in ${policyFile}). Leave the option out.`);
+    const resume = await runCli(['resume', '--all', '--verify-file'], { home, env });
+    expect(resume.code, resume.stderr).toBe(2);
+    expect(resume.stderr).toContain(`policy in ${policyFile}`);
     expect(journalExists(home)).toBe(false);
   });
 

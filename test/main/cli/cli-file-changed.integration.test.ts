@@ -132,5 +132,36 @@ describe('what verified an upload, in words', () => {
     expect(ls.stdout).toMatch(/VERIFIED BY/);
     expect(ls.stdout).toMatch(/size only \+ file re-read/);
   });
+
+  it('with `config set verifyFile true`, upload re-reads each file without the flag, and keeps that with the transfer', { timeout: 60_000 }, async () => {
+    const dir = join(stack.scratch.path, 'setting');
+    const home = join(dir, 'home');
+    mkdirSync(home, { recursive: true });
+    const bucket = uniqueBucketName('setting');
+    await createBucket(stack.moto.endpoint, bucket);
+    const file = join(dir, 'scan.bin');
+    writeRandomFile(file, 6 * MiB);
+    const base = ['upload', file, '--bucket', bucket, '--endpoint', stack.moto.endpoint, '--json'];
+
+    const set = await runCli(['config', 'set', 'verifyFile', 'true'], { home });
+    expect(set.code, set.stderr).toBe(0);
+    const on = await runCli(base, { home });
+    expect(on.code, on.stderr).toBe(0);
+    const onLines = parseJsonLines(on.stdout);
+    expect(onLines.at(-1)).toMatchObject({ type: 'result', status: 'completed', verification: 'size-only', fileReread: true });
+    const onId = onLines.find((l) => l.type === 'transfer')!.transferId as string;
+
+    const unset = await runCli(['config', 'set', 'verifyFile', 'false'], { home });
+    expect(unset.code, unset.stderr).toBe(0);
+    writeRandomFile(file, 6 * MiB + 1);
+    const off = await runCli(base, { home });
+    expect(off.code, off.stderr).toBe(0);
+    const offLines = parseJsonLines(off.stdout);
+    expect(offLines.at(-1)).toMatchObject({ type: 'result', status: 'completed', fileReread: false });
+    const offId = offLines.find((l) => l.type === 'transfer')!.transferId as string;
+
+    const journaled = (await listTransfers(home)) as unknown as { id: string; verifyFile: boolean }[];
+    expect(Object.fromEntries(journaled.map((t) => [t.id, t.verifyFile]))).toEqual({ [onId]: true, [offId]: false });
+  });
 });
 

@@ -9,7 +9,8 @@ import type { SignIn } from '../../../src/main/desktop/auth-bridge.js';
 import { openDesktopServices, type DesktopServices } from '../../../src/main/desktop/desktop-services.js';
 import { toIpcError } from '../../../src/main/desktop/dispatch.js';
 import { MemoryUserSettingsStore, type PolicyEnvironment } from '../../../src/main/settings/index.js';
-import { startLocalHttp } from '../../support/local-http.js';
+import { createUploadResponse } from '../../support/backend-fixtures.js';
+import { sendJson, startLocalHttp, type LocalHttp } from '../../support/local-http.js';
 import { S3_MAX_OBJECT_BYTES, sparseDir } from '../../support/sparse-file.js';
 
 let dir: string;
@@ -54,6 +55,19 @@ async function open(policy: string | undefined, onSettingsChanged = vi.fn(), bui
   return { services, emit, onSettingsChanged };
 }
 
+/** A backend that grants an upload (a new id each time) for every POST /v1/uploads; nothing else. */
+async function grantingBackend(): Promise<LocalHttp> {
+  const backend = await startLocalHttp();
+  let n = 0;
+  backend.handle((req, res) => {
+    if (req.method !== 'POST' || req.url !== '/v1/uploads') return sendJson(res, 404, { error: { code: 'NOT_FOUND', message: 'no such route' } });
+    const granted = createUploadResponse();
+    const id = `${granted.id.slice(0, -1)}${++n}`;
+    sendJson(res, 201, { ...granted, id, target: { ...granted.target, endpoint: backend.url, key: `uploads/${id}/file.bin` } });
+  });
+  return backend;
+}
+
 describe('openDesktopServices', () => {
   it('shows policy values locked with the reason, refuses to change them, and applies user changes to the engine', async () => {
     const { services: s, onSettingsChanged } = await open(JSON.stringify({ maxConcurrency: 6, backendUrl: 'https://dockside.firm.example' }));
@@ -68,6 +82,52 @@ describe('openDesktopServices', () => {
     expect(saved.concurrency).toMatchObject({ value: 5, source: 'user' });
     expect(setConcurrency).toHaveBeenCalledWith(5);
     expect(onSettingsChanged).toHaveBeenLastCalledWith(expect.objectContaining({ concurrency: 5, startAtLogin: true }));
+  });
+
+  it('verifyFile: settings:get shows it, settings:set turns it on for the engine, and a file added afterwards is journaled with it', async () => {
+    const backend = await grantingBackend();
+    try {
+      const { services: s, onSettingsChanged } = await open(undefined, vi.fn(), null, { backendUrl: backend.url, token: 't' });
+      expect((await s.handlers['settings:get'](undefined)).verifyFile).toEqual({ value: false, source: 'default', lockedReason: null });
+      writeFileSync(join(dir, 'before.bin'), 'before');
+      writeFileSync(join(dir, 'after.bin'), 'after');
+      const [before] = await s.addPaths([join(dir, 'before.bin')]);
+      expect(s.journal.getTransfer(before!.id)).toMatchObject({ verifyFile: false });
+
+      const setVerifyFile = vi.spyOn(s.manager, 'setVerifyFile');
+      const saved = await s.handlers['settings:set']({ verifyFile: true });
+      expect(saved.verifyFile).toEqual({ value: true, source: 'user', lockedReason: null });
+      expect(setVerifyFile).toHaveBeenCalledWith(true);
+      expect(onSettingsChanged).toHaveBeenLastCalledWith(expect.objectContaining({ verifyFile: true }));
+      expect((await s.handlers['settings:get'](undefined)).verifyFile).toMatchObject({ value: true, source: 'user' });
+      const [after] = await s.addPaths([join(dir, 'after.bin')]);
+      expect(s.journal.getTransfer(after!.id)).toMatchObject({ verifyFile: true });
+      // The one added before keeps what it was added with.
+      expect(s.journal.getTransfer(before!.id)).toMatchObject({ verifyFile: false });
+    } finally {
+      await backend.close();
+    }
+  });
+
+  it('verifyFile set by policy: shown locked with the reason, a change refused, every file added journaled with it', async () => {
+    const backend = await grantingBackend();
+    try {
+      const { services: s } = await open(JSON.stringify({ verifyFile: true }), vi.fn(), null, { backendUrl: backend.url, token: 't' });
+      expect((await s.handlers['settings:get'](undefined)).verifyFile).toEqual({
+        value: true,
+        source: 'policy',
+        lockedReason: 'Set by your IT department (/etc/dockside/policy.json).',
+      });
+      await expect(s.handlers['settings:set']({ verifyFile: false })).rejects.toMatchObject({
+        code: 'POLICY_LOCKED',
+        message: 'Settings not changed: verifyFile is set by your IT department (/etc/dockside/policy.json) and cannot be changed here.',
+      });
+      writeFileSync(join(dir, 'a.bin'), 'a');
+      const [record] = await s.addPaths([join(dir, 'a.bin')]);
+      expect(s.journal.getTransfer(record!.id)).toMatchObject({ verifyFile: true });
+    } finally {
+      await backend.close();
+    }
   });
 
   it('fails closed on a malformed policy: the log stays readable, nothing uploads, the error names the file', async () => {

@@ -194,4 +194,19 @@ describe('what verified an upload', () => {
       await engine.close();
     }
   });
+
+  it('setVerifyFile changes the engine setting for transfers started from then on (the desktop app’s verifyFile setting)', async () => {
+    const home = tempDir();
+    const engine = makeEngine(home);
+    try {
+      engine.manager.setVerifyFile(true);
+      const on = await upload(engine, randomFile(home, 5 * MiB + 1).path, 'on.bin');
+      expect(on.outcome).toMatchObject({ kind: 'completed', result: { fileReread: true } });
+      engine.manager.setVerifyFile(false);
+      const off = await upload(engine, randomFile(home, 5 * MiB + 2).path, 'off.bin');
+      expect(off.outcome).toMatchObject({ kind: 'completed', result: { fileReread: false } });
+    } finally {
+      await engine.close();
+    }
+  });
 });

@@ -49,6 +49,21 @@ describe('resolveSettings', () => {
     expect(resolveSettings(policyOf({ maxConcurrency: 2 }), {}).concurrency).toMatchObject({ value: 2, source: 'policy' });
   });
 
+  it('verifyFile: off by default, the user’s value, or locked by policy either way', () => {
+    expect(DEFAULT_SETTINGS.verifyFile).toBe(false);
+    expect(resolveSettings(NO_POLICY, {}).verifyFile).toEqual({ value: false, source: 'default', lockedReason: null, origin: 'default', ceiling: null });
+    expect(resolveSettings(NO_POLICY, { verifyFile: true }, 'mine').verifyFile).toEqual({ value: true, source: 'user', lockedReason: null, origin: 'mine', ceiling: null });
+    expect(resolveSettings(policyOf({ verifyFile: true }), { verifyFile: false }).verifyFile).toEqual({
+      value: true,
+      source: 'policy',
+      lockedReason: `Set by your IT department (${HKLM}).`,
+      origin: HKLM,
+      ceiling: null,
+    });
+    expect(resolveSettings(policyOf({ verifyFile: false }), { verifyFile: true }).verifyFile).toMatchObject({ value: false, source: 'policy' });
+    expect(toContractSettings(resolveSettings(policyOf({ verifyFile: true }), {})).verifyFile).toEqual({ value: true, source: 'policy', lockedReason: `Set by your IT department (${HKLM}).` });
+  });
+
   it('maps to exactly the IPC contract’s Settings', () => {
     const contract = toContractSettings(resolveSettings(policyOf({ maxConcurrency: 2, backendUrl: 'https://dockside.example.com' }), { notifications: false }));
     expect(settingsSchema.parse(contract)).toEqual(contract);
@@ -73,6 +88,18 @@ describe('applyUserPatch', () => {
     expect(user).toEqual({ notifications: true });
     // The locked value itself (a settings form sending everything back) is accepted and not stored.
     expect(applyUserPatch(policy, user, { updates: 'off', notifications: false })).toEqual({ notifications: false });
+  });
+
+  it('sets verifyFile, refuses it when IT locked it (changing nothing), and refuses a value that is not true or false', () => {
+    expect(applyUserPatch(NO_POLICY, { concurrency: 2 }, { verifyFile: true })).toEqual({ concurrency: 2, verifyFile: true });
+    const user: UserSettings = { verifyFile: true };
+    const error = thrown(() => applyUserPatch(policyOf({ verifyFile: false }), user, { verifyFile: true, notifications: false }));
+    expect(error.code).toBe('POLICY_LOCKED');
+    expect(error.message).toBe(`Settings not changed: verifyFile is set by your IT department (${HKLM}) and cannot be changed here.`);
+    expect(user).toEqual({ verifyFile: true });
+    const invalid = thrown(() => applyUserPatch(NO_POLICY, {}, { verifyFile: 'yes' } as unknown as UserSettings));
+    expect(invalid.code).toBe('INVALID_INPUT');
+    expect(invalid.message).toContain('verifyFile');
   });
 
   it('refuses a value above a ceiling (never clamps it silently)', () => {

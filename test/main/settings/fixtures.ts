@@ -27,6 +27,7 @@ export const REG_HKCU = crlf([
   '    maxConcurrency    REG_DWORD    0x2',
   '    logRetentionDays    REG_DWORD    0x5a',
   '    updates    REG_SZ    notify',
+  '    verifyFile    REG_DWORD    0x1',
   '',
   '',
 ]);
@@ -59,7 +60,7 @@ export const REG_NOT_FOUND: CommandResult = {
 
 /** `plutil -convert json -o - /Library/Managed Preferences/com.dockside.desktop.plist` (a binary plist an MDM wrote). */
 export const PLUTIL_MACHINE_JSON =
-  '{"PayloadUUID":"0E9C6B2A-7F41-4C3D-8A5E-6D2B9F1C0A37","allowStandaloneUploads":false,"backendUrl":"https:\\/\\/dockside.example.com","caCertificates":["\\/Library\\/Application Support\\/Dockside\\/root-ca.pem"],"maxActiveTransfers":2,"maxConcurrency":8,"proxy":{"noProxy":["localhost",".example.com"],"url":"http:\\/\\/proxy.example.com:8080"},"updates":"off"}\n';
+  '{"PayloadUUID":"0E9C6B2A-7F41-4C3D-8A5E-6D2B9F1C0A37","allowStandaloneUploads":false,"backendUrl":"https:\\/\\/dockside.example.com","caCertificates":["\\/Library\\/Application Support\\/Dockside\\/root-ca.pem"],"maxActiveTransfers":2,"maxConcurrency":8,"proxy":{"noProxy":["localhost",".example.com"],"url":"http:\\/\\/proxy.example.com:8080"},"updates":"off","verifyFile":false}\n';
 
 /** The per-user managed preferences of user alice. */
 export const PLUTIL_USER_JSON = '{"maxConcurrency":4,"logRetentionDays":14}\n';

@@ -49,9 +49,11 @@ describe('Windows registry policy', () => {
       proxy: { url: 'http://proxy.example.com:8080', noProxy: ['localhost', '.example.com'] },
       logRetentionDays: 90,
       updates: 'notify',
+      verifyFile: true, // REG_DWORD 0x1
     });
     expect(policy.origin.maxConcurrency).toBe(HKLM);
     expect(policy.origin.updates).toBe(HKCU);
+    expect(policy.origin.verifyFile).toBe(HKCU);
     expect(policy.found).toEqual([HKLM, HKCU]);
     expect(machine.calls[0]).toEqual([REG, 'query', HKLM, '/reg:64']);
   });
@@ -93,6 +95,10 @@ describe('Windows registry policy', () => {
     expect((await policyError(windows(tooMany, REG_NOT_FOUND).environment)).message).toMatch(/"maxConcurrency" must be a whole number from 1 to 32 \(it is 64\)/);
     const notBool = REG_HKLM.replace('allowStandaloneUploads    REG_DWORD    0x0', 'allowStandaloneUploads    REG_DWORD    0x2');
     expect((await policyError(windows(notBool, REG_NOT_FOUND).environment)).message).toContain('"allowStandaloneUploads" must be 1 (enabled) or 0 (disabled)');
+    const verifyNotBool = REG_HKCU.replace('verifyFile    REG_DWORD    0x1', 'verifyFile    REG_DWORD    0x3');
+    expect((await policyError(windows(REG_NOT_FOUND, verifyNotBool, { 'query HKLM\\SOFTWARE\\Policies /reg:64': REG_POLICIES_WITHOUT_DOCKSIDE }).environment)).message).toContain(
+      '"verifyFile" must be 1 (enabled) or 0 (disabled); it is 3',
+    );
   });
 
   it('fails closed on an http backend that is not loopback, and on proxyNoProxy without a proxy URL', async () => {
@@ -142,6 +148,7 @@ describe('macOS managed preferences', () => {
     expect(policy.values.proxy).toEqual({ url: 'http://proxy.example.com:8080', noProxy: ['localhost', '.example.com'] });
     expect(policy.values.updates).toBe('off');
     expect(policy.origin.updates).toBe(MAC_MACHINE);
+    expect(policy.values.verifyFile).toBe(false);
     expect(machine.calls.every((call) => call[0] === '/usr/bin/plutil')).toBe(true);
   });
 

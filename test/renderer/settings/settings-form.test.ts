@@ -18,6 +18,7 @@ describe('draftOf', () => {
       bandwidthLimit: '10.5 MB/s',
       notifications: true,
       startAtLogin: false,
+      verifyFile: false,
     });
   });
 });
@@ -34,6 +35,7 @@ describe('patchOf', () => {
     ['no url', { backendUrl: '  ' }, { backendUrl: null }],
     ['a url', { backendUrl: 'http://127.0.0.1:8080' }, { backendUrl: 'http://127.0.0.1:8080' }],
     ['toggles', { notifications: false, startAtLogin: true }, { notifications: false, startAtLogin: true }],
+    ['reading files again after uploading', { verifyFile: true }, { verifyFile: true }],
   ])('%s', (_name, draft, patch) => {
     expect(edit(draft)).toEqual({ ok: true, patch });
   });
@@ -60,5 +62,10 @@ describe('patchOf', () => {
   it('locked settings are never sent, even if the draft differs', () => {
     const base = locked(locked(settings, 'concurrency', 2), 'startAtLogin', true);
     expect(edit({ concurrency: '999', startAtLogin: false, notifications: false }, base)).toEqual({ ok: true, patch: { notifications: false } });
+  });
+
+  it('verifyFile locked by IT (on or off) is never sent', () => {
+    expect(edit({ verifyFile: false }, locked(settings, 'verifyFile', true))).toEqual({ ok: true, patch: {} });
+    expect(edit({ verifyFile: true, notifications: false }, locked(settings, 'verifyFile', false))).toEqual({ ok: true, patch: { notifications: false } });
   });
 });

@@ -32,6 +32,27 @@ describe('SettingsView', () => {
     expect(await screen.findByText('Settings saved.')).toBeTruthy();
   });
 
+  it('has a checkbox to read each file again after uploading it, saved as verifyFile', async () => {
+    const api = createFakeApi();
+    renderWithApi(<SettingsView />, api);
+    const box = (await screen.findByRole('checkbox', { name: /Read each file again after uploading it to check it \(slower: reads the whole file a second time\)/ })) as HTMLInputElement;
+    expect(box.checked).toBe(false);
+    expect(box.disabled).toBe(false);
+    fireEvent.click(box);
+    fireEvent.click(screen.getByRole('button', { name: 'Save settings' }));
+    await waitFor(() => expect(api.settingsSet).toHaveBeenCalledWith({ verifyFile: true }));
+  });
+
+  it('shows verifyFile locked when IT sets it, with the reason', async () => {
+    const reason = 'Set by your IT department (/etc/dockside/policy.json).';
+    const settings = { ...defaultSettings(), verifyFile: { value: true, source: 'policy' as const, lockedReason: reason } };
+    renderWithApi(<SettingsView />, createFakeApi({ settings }));
+    const box = (await screen.findByRole('checkbox', { name: /Read each file again after uploading it/ })) as HTMLInputElement;
+    expect(box.checked).toBe(true);
+    expect(box.disabled).toBe(true);
+    expect(document.getElementById(box.getAttribute('aria-describedby') ?? '')?.textContent).toBe(`Locked: ${reason}`);
+  });
+
   it('refuses a bad value next to its field and sends nothing', async () => {
     const api = createFakeApi();
     renderWithApi(<SettingsView />, api);

@@ -114,6 +114,7 @@ function parseValue(key: keyof UserSettings, value: string): unknown {
       return Number(value);
     case 'notifications':
     case 'startAtLogin':
+    case 'verifyFile':
       if (value !== 'true' && value !== 'false') throw new UsageError(`${key} ${value}: use true or false.`);
       return value === 'true';
     case 'proxy':

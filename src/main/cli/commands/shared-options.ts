@@ -18,7 +18,7 @@ export function addEngineOptions(command: Command): Command {
     .option('--transfers <n>', 'files uploading at once (default 2)', intOption('--transfers', 1, 16))
     .option('--limit-rate <rate>', 'cap the total upload rate, such as 20MB/s or 500k', rateOption)
     .option('--stall-timeout <seconds>', 'treat a connection with no progress for this long as stalled (default 60)', intOption('--stall-timeout', 1, 3600))
-    .option('--verify-file', 'read each file again in full once its parts are sent, and complete only if it still matches what was sent')
+    .option('--verify-file', 'read each file again in full once its parts are sent, and complete only if it still matches what was sent (default: the verifyFile setting)')
     .option('--json', 'one JSON object per line: progress events, then one result per file');
 }
 

@@ -141,8 +141,8 @@ async function addAndRun(
           target: await targetFor(path, engine),
           ...(flags.partSize ? { partSize: flags.partSize } : {}),
           ...(flags.checksumType ? { checksumType: flags.checksumType } : {}),
-          // Kept with the transfer: a resume without the flag still re-reads the file.
-          ...(flags.verifyFile ? { verifyFile: true } : {}),
+          // Kept with the transfer (the flag or the verifyFile setting): a resume without either still re-reads the file.
+          ...(limits.verifyFile ? { verifyFile: true } : {}),
         }),
       );
     }
