@@ -3,11 +3,10 @@
 // The same when it is rewritten in place with its mtime put back (`touch -r`) after a SIGKILL:
 // re-running `upload` sends the new content whole, never the new tail on the old head.
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import { createBucket, uniqueBucketName } from '../../support/moto-server.js';
 import {
   getObjectBytes,
   listTransfers,
@@ -26,11 +25,7 @@ const stack = useCliStack('cli-changed');
 
 describe('a file changed during upload', () => {
   it('fails with FILE_CHANGED and no object; uploading it again sends the new content', { timeout: 120_000 }, async () => {
-    const dir = join(stack.scratch.path, 'changed');
-    const home = join(dir, 'home');
-    mkdirSync(home, { recursive: true });
-    const bucket = uniqueBucketName('changed');
-    await createBucket(stack.moto.endpoint, bucket);
+    const { dir, home, bucket } = await stack.fixture('changed');
     const file = join(dir, 'growing.log');
     writeRandomFile(file, 40 * MiB);
     const args = ['upload', file, '--bucket', bucket, '--endpoint', stack.moto.endpoint, '--part-size', '5MiB', '--json'];
@@ -72,11 +67,7 @@ describe('a file changed during upload', () => {
 
 describe('a file rewritten in place with its mtime put back, after a SIGKILL', () => {
   it('re-running upload starts over with the new content, whole; the killed transfer is cancelled', { timeout: 120_000 }, async () => {
-    const dir = join(stack.scratch.path, 'rewritten');
-    const home = join(dir, 'home');
-    mkdirSync(home, { recursive: true });
-    const bucket = uniqueBucketName('rewritten');
-    await createBucket(stack.moto.endpoint, bucket);
+    const { dir, home, bucket } = await stack.fixture('rewritten');
     const file = join(dir, 'archive.tar');
     writeRandomFile(file, 30 * MiB);
     const args = ['upload', file, '--bucket', bucket, '--endpoint', stack.moto.endpoint, '--part-size', '5MiB', '--json'];
@@ -109,11 +100,7 @@ describe('a file rewritten in place with its mtime put back, after a SIGKILL', (
 
 describe('what verified an upload, in words', () => {
   it('on moto, which checks no checksum: says so, never "verified", in the output, the JSON result and ls', { timeout: 60_000 }, async () => {
-    const dir = join(stack.scratch.path, 'words');
-    const home = join(dir, 'home');
-    mkdirSync(home, { recursive: true });
-    const bucket = uniqueBucketName('words');
-    await createBucket(stack.moto.endpoint, bucket);
+    const { dir, home, bucket } = await stack.fixture('words');
     const file = join(dir, 'scan.bin');
     writeRandomFile(file, 6 * MiB);
     const base = ['upload', file, '--bucket', bucket, '--endpoint', stack.moto.endpoint];
@@ -134,11 +121,7 @@ describe('what verified an upload, in words', () => {
   });
 
   it('with `config set verifyFile true`, upload re-reads each file without the flag, and keeps that with the transfer', { timeout: 60_000 }, async () => {
-    const dir = join(stack.scratch.path, 'setting');
-    const home = join(dir, 'home');
-    mkdirSync(home, { recursive: true });
-    const bucket = uniqueBucketName('setting');
-    await createBucket(stack.moto.endpoint, bucket);
+    const { dir, home, bucket } = await stack.fixture('setting');
     const file = join(dir, 'scan.bin');
     writeRandomFile(file, 6 * MiB);
     const base = ['upload', file, '--bucket', bucket, '--endpoint', stack.moto.endpoint, '--json'];

@@ -1,9 +1,7 @@
 // SIGKILL at any moment, several times in one transfer: the journal is the truth, `resume` (or
 // running `upload` on the same file again) continues where it stopped, and the object is exact.
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createBucket, uniqueBucketName } from '../../support/moto-server.js';
 import {
   getObjectBytes,
   getTransfer,
@@ -26,11 +24,7 @@ const stack = useCliStack('cli-kill');
 
 describe('SIGKILL', () => {
   it('killed three times (upload, resume, upload again), the transfer still completes byte for byte', { timeout: 120_000 }, async () => {
-    const dir = join(stack.scratch.path, 'kill');
-    const home = join(dir, 'home');
-    mkdirSync(home, { recursive: true });
-    const bucket = uniqueBucketName('kill');
-    await createBucket(stack.moto.endpoint, bucket);
+    const { dir, home, bucket } = await stack.fixture('kill');
     const file = join(dir, 'big.bin');
     const data = writeRandomFile(file, FILE_SIZE);
     const uploadArgs = ['upload', file, '--bucket', bucket, '--endpoint', stack.moto.endpoint, '--part-size', '5MiB', '--json'];

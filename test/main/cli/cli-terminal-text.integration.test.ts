@@ -119,11 +119,7 @@ describe('file names with terminal escape codes', () => {
 
 describe('a newline in the file name (standalone: the key defaults to the name)', () => {
   it('is refused as bad input (exit 2) naming the way out, not BUCKET_NOT_FOUND; with --key it uploads', { timeout: 60_000 }, async () => {
-    const dir = join(stack.scratch.path, 'newline');
-    const home = join(dir, 'home');
-    mkdirSync(home, { recursive: true });
-    const bucket = uniqueBucketName('newline');
-    await createBucket(stack.moto.endpoint, bucket);
+    const { dir, home, bucket } = await stack.fixture('newline');
     const file = join(dir, 'two\nlines.bin');
     const data = writeRandomFile(file, 4096);
     const base = ['--bucket', bucket, '--endpoint', stack.moto.endpoint];

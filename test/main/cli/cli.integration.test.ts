@@ -1,11 +1,9 @@
 // The `dockside` CLI as users run it (a child process against a real moto): bad input, --json
 // output, and plain output when stdout/stderr are pipes.
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import { createBucket, uniqueBucketName } from '../../support/moto-server.js';
 import {
   getObjectBytes,
   journalExists,
@@ -24,15 +22,6 @@ const TIMEOUT = { timeout: 120_000 };
 const stack = useCliStack('cli');
 
 /** A fresh DOCKSIDE_HOME and bucket for one test. */
-async function fixture(name: string): Promise<{ home: string; bucket: string; dir: string }> {
-  const dir = join(stack.scratch.path, `${name}-${Math.random().toString(36).slice(2, 8)}`);
-  const home = join(dir, 'home');
-  mkdirSync(home, { recursive: true });
-  const bucket = uniqueBucketName(name);
-  await createBucket(stack.moto.endpoint, bucket);
-  return { home, bucket, dir };
-}
-
 /** Base64 of the big-endian CRC32, as S3 spells x-amz-checksum-crc32. */
 function crc32Base64(data: Buffer): string {
   const bytes = Buffer.alloc(4);
@@ -66,7 +55,7 @@ describe('bad input', () => {
   ];
 
   it.each(cases)('$name: exit 2, says why on stderr, journals nothing', TIMEOUT, async ({ args, stderr }) => {
-    const { home, bucket, dir } = await fixture('bad');
+    const { home, bucket, dir } = await stack.fixture('bad');
     const file = join(dir, 'data.bin');
     const file2 = join(dir, 'data2.bin');
     writeRandomFile(file, 1 * MiB);
@@ -98,7 +87,7 @@ describe('bad input', () => {
 
 describe('upload --json', () => {
   it('prints only JSON lines: the transfer, progress, and a completed result with a correct CRC32', TIMEOUT, async () => {
-    const { home, bucket, dir } = await fixture('json');
+    const { home, bucket, dir } = await stack.fixture('json');
     const file = join(dir, 'twenty-five.bin');
     const data = writeRandomFile(file, 25 * MiB);
 
@@ -164,7 +153,7 @@ describe('output closed by the reader (`dockside log | head -1`)', () => {
     { name: 'log', args: ['log'] },
     { name: 'ls --json', args: ['ls', '--json'] },
   ])('`dockside $name` stops quietly when stdout is closed', TIMEOUT, async ({ args }) => {
-    const { home, bucket, dir } = await fixture('epipe');
+    const { home, bucket, dir } = await stack.fixture('epipe');
     const file = join(dir, 'small.bin');
     writeRandomFile(file, 1 * MiB);
     const upload = await runCli(['upload', file, '--bucket', bucket, '--endpoint', stack.moto.endpoint], { home });
@@ -180,7 +169,7 @@ describe('output closed by the reader (`dockside log | head -1`)', () => {
 
 describe('plain output (not a terminal, no --json)', () => {
   it('prints the done line with s3://bucket/key on stdout, and what verified it, and exits 0', TIMEOUT, async () => {
-    const { home, bucket, dir } = await fixture('plain');
+    const { home, bucket, dir } = await stack.fixture('plain');
     const file = join(dir, 'plain.bin');
     const data = writeRandomFile(file, 12 * MiB);
 

@@ -3,13 +3,13 @@
 import type { TransferRecord } from '../../../src/shared/transfer-model.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GetObjectCommand, ListMultipartUploadsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { s3ClientFor, startMoto, type MotoServer } from '../../support/moto-server.js';
+import { createBucket, s3ClientFor, startMoto, uniqueBucketName, type MotoServer } from '../../support/moto-server.js';
 
 // The SDK's Node 20 deprecation notice is noise in test output (the CLI silences it the same way).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -292,11 +292,22 @@ export interface CliStack {
   s3: S3Client;
   /** A scratch folder for files and DOCKSIDE_HOMEs, removed after the file. */
   scratch: { path: string; remove: () => void };
+  /** A fresh folder for one test (`dir`, with a DOCKSIDE_HOME in it) and a fresh bucket on moto. */
+  fixture(name: string): Promise<{ dir: string; home: string; bucket: string }>;
 }
 
 /** Registers hooks that start moto and a scratch folder for a CLI test file, and stop stray CLIs. */
 export function useCliStack(prefix: string): CliStack {
-  const stack = {} as CliStack;
+  const stack = {
+    async fixture(name: string) {
+      const dir = join(stack.scratch.path, `${name}-${Math.random().toString(36).slice(2, 8)}`);
+      const home = join(dir, 'home');
+      mkdirSync(home, { recursive: true });
+      const bucket = uniqueBucketName(name);
+      await createBucket(stack.moto.endpoint, bucket);
+      return { dir, home, bucket };
+    },
+  } as CliStack;
   beforeAll(async () => {
     stack.moto = await startMoto();
     stack.s3 = s3ClientFor(stack.moto.endpoint);
