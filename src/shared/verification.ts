@@ -27,6 +27,11 @@ export function verificationLabel(verification: Verification, fileReread: boolea
   return fileReread ? `${base} + file re-read` : base;
 }
 
+/** A clause above as a sentence's start (rows and History show them as sentences). */
+export function asSentence(clause: string): string {
+  return clause.charAt(0).toUpperCase() + clause.slice(1);
+}
+
 /** Whether an upload's verification is the weak kind a person should be shown a warning for. */
 export function isWeakVerification(verification: Verification, fileReread: boolean): boolean {
   return verification === 'size-only' && !fileReread;

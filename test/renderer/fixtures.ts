@@ -1,5 +1,5 @@
 // Builders for the contract's data types, with readable defaults, for the renderer's tests.
-import type { LogEntry, TransferView } from '../../src/shared/ipc-contract.js';
+import type { HistoryEntry, LogEntry, TransferView } from '../../src/shared/ipc-contract.js';
 
 /** A running 40 GB transfer, 12.4 GB in, at 85 MB/s; override what a test cares about. */
 export function transfer(overrides: Partial<TransferView> = {}): TransferView {
@@ -37,6 +37,25 @@ export function logEntry(overrides: Partial<LogEntry> = {}): LogEntry {
     type: 'part.done',
     message: 'Part 1 of 400 sent',
     data: null,
+    ...overrides,
+  };
+}
+
+/** A 40 GB upload available in the permanent bucket, checked by the server and the backend; override what a test cares about. */
+export function historyEntry(overrides: Partial<HistoryEntry> = {}): HistoryEntry {
+  return {
+    transferId: 't1',
+    uploadId: '01JABCDEFGHJKMNPQRSTVWXYZ0',
+    fileName: 'matter-2291.zip',
+    size: 40_000_000_000,
+    status: 'available',
+    checksum: 'AAAAAA==',
+    location: 's3://firm-files/matter-2291.zip',
+    uploadVerification: 'Verified by the server, which checked the CRC32 of every part and of the whole object',
+    uploadWeak: false,
+    copyVerification: "The permanent copy's size and CRC32, as the storage reports them, equal the uploaded object's",
+    failureReason: null,
+    updatedAt: '2026-11-23T10:00:00Z',
     ...overrides,
   };
 }

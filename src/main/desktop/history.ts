@@ -6,7 +6,7 @@
 import type { UploadView } from '../../shared/backend-api.js';
 import type { HistoryEntry } from '../../shared/ipc-contract.js';
 import type { TransferRecord } from '../../shared/transfer-model.js';
-import { describeCopyVerification, describeVerification, isWeakVerification } from '../../shared/verification.js';
+import { asSentence, describeCopyVerification, describeVerification, isWeakVerification } from '../../shared/verification.js';
 import type { BackendClient } from '../engine/index.js';
 
 /** Most uploads shown (newest first); the backend pages by 100. */
@@ -39,14 +39,10 @@ export function toHistoryEntry(upload: UploadView, transfer: TransferRecord | nu
     status: upload.status,
     checksum: upload.available ? `${upload.available.checksumType === 'FULL_OBJECT' ? 'CRC32' : 'CRC32 (composite)'} ${upload.available.checksum}` : null,
     location: upload.available ? `s3://${upload.available.bucket}/${upload.available.key}` : null,
-    uploadVerification: verification ? capitalised(describeVerification(verification, reread)) : null,
+    uploadVerification: verification ? asSentence(describeVerification(verification, reread)) : null,
     uploadWeak: verification !== null && isWeakVerification(verification, reread),
-    copyVerification: upload.available ? capitalised(describeCopyVerification(upload.available.verifiedBy)) : null,
+    copyVerification: upload.available ? asSentence(describeCopyVerification(upload.available.verifiedBy)) : null,
     failureReason: upload.failureReason,
     updatedAt: upload.updatedAt,
   };
-}
-
-function capitalised(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }

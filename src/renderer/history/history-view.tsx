@@ -4,6 +4,7 @@ import type { HistoryEntry } from '../../shared/ipc-contract.js';
 import { formatBytes } from '../../shared/units.js';
 import { useApi } from '../api-context.js';
 import { ErrorBanner } from '../components/error-banner.js';
+import { VerificationNote } from '../components/verification-note.js';
 import { describeError } from '../errors.js';
 
 const STATUS_LABELS: Record<HistoryEntry['status'], string> = {
@@ -71,13 +72,8 @@ export function HistoryView() {
                 </td>
                 <td>
                   <span className="mono">{entry.checksum ?? '—'}</span>
-                  {entry.uploadVerification !== null && (
-                    <div className={`verification${entry.uploadWeak ? ' weak' : ''}`}>
-                      {entry.uploadWeak && <strong>Warning: </strong>}
-                      Upload: {entry.uploadVerification}.
-                    </div>
-                  )}
-                  {entry.copyVerification !== null && <div className="verification">Copy: {entry.copyVerification}.</div>}
+                  {entry.uploadVerification !== null && <VerificationNote label="Upload: " text={entry.uploadVerification} weak={entry.uploadWeak} />}
+                  {entry.copyVerification !== null && <VerificationNote label="Copy: " text={entry.copyVerification} />}
                 </td>
                 <td className="mono">{entry.location ?? '—'}</td>
                 <td>

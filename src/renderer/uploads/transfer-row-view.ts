@@ -5,7 +5,7 @@
 import type { TransferView } from '../../shared/ipc-contract.js';
 import type { TransferState } from '../../shared/transfer-model.js';
 import { formatBytes, formatEta, formatPercent, formatRate } from '../../shared/units.js';
-import { describeVerification, isWeakVerification } from '../../shared/verification.js';
+import { asSentence, describeVerification, isWeakVerification } from '../../shared/verification.js';
 import { assertNever } from './transfers-state.js';
 
 export type TransferAction = 'pause' | 'resume' | 'cancel' | 'retry';
@@ -110,11 +110,7 @@ export function transferRowView(transfer: TransferView): TransferRowView {
     actions: enabledActions(transfer),
     verification:
       transfer.state === 'completed' && transfer.verification !== null
-        ? { text: capitalised(describeVerification(transfer.verification, transfer.fileReread)), weak: isWeakVerification(transfer.verification, transfer.fileReread) }
+        ? { text: asSentence(describeVerification(transfer.verification, transfer.fileReread)), weak: isWeakVerification(transfer.verification, transfer.fileReread) }
         : null,
   };
-}
-
-function capitalised(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -1,6 +1,7 @@
 /** One transfer in the queue: its bar, numbers, state and the buttons its state allows. */
 import type { TransferView } from '../../shared/ipc-contract.js';
 import { ProgressBar } from '../components/progress-bar.js';
+import { VerificationNote } from '../components/verification-note.js';
 import { TRANSFER_ACTIONS, transferRowView, type TransferAction } from './transfer-row-view.js';
 
 const ACTION_LABELS: Record<TransferAction, string> = { pause: 'Pause', resume: 'Resume', cancel: 'Cancel', retry: 'Retry' };
@@ -35,12 +36,7 @@ export function UploadRow({
       </div>
       <div className="destination">to {row.destination}</div>
       {row.errorText !== null && <p className="failure-reason">{row.errorText}</p>}
-      {row.verification !== null && (
-        <p className={`verification${row.verification.weak ? ' weak' : ''}`}>
-          {row.verification.weak && <strong>Warning: </strong>}
-          {row.verification.text}.
-        </p>
-      )}
+      {row.verification !== null && <VerificationNote text={row.verification.text} weak={row.verification.weak} />}
       <div className="upload-row-actions">
         {TRANSFER_ACTIONS.map((action) => (
           <button

@@ -3,27 +3,15 @@ import { screen, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { HistoryView } from '../../../src/renderer/history/history-view.js';
 import { createFakeApi } from '../fake-api.js';
+import { historyEntry } from '../fixtures.js';
 import { renderWithApi } from '../render.js';
 
 describe('HistoryView', () => {
   it('shows each finished upload with status, checksum and location', async () => {
     const api = createFakeApi({
       history: [
-        {
-          transferId: 't1',
-          uploadId: '01JABCDEFGHJKMNPQRSTVWXYZ0',
-          fileName: 'matter-2291.zip',
-          size: 40_000_000_000,
-          status: 'available',
-          checksum: 'AAAAAA==',
-          location: 's3://firm-files/matter-2291.zip',
-          uploadVerification: "Verified by the server, which checked the CRC32 of every part and of the whole object",
-          uploadWeak: false,
-          copyVerification: "The permanent copy's size and CRC32, as the storage reports them, equal the uploaded object's",
-          failureReason: null,
-          updatedAt: '2026-11-23T10:00:00Z',
-        },
-        {
+        historyEntry(),
+        historyEntry({
           transferId: null,
           uploadId: '01JABCDEFGHJKMNPQRSTVWXYZ1',
           fileName: 'bad.iso',
@@ -32,11 +20,10 @@ describe('HistoryView', () => {
           checksum: null,
           location: null,
           uploadVerification: null,
-          uploadWeak: false,
           copyVerification: null,
           failureReason: 'The checksum did not match; upload it again.',
           updatedAt: '2026-11-23T11:00:00Z',
-        },
+        }),
       ],
     });
     renderWithApi(<HistoryView />, api);
@@ -53,20 +40,13 @@ describe('HistoryView', () => {
   it('marks an upload that only sizes verified, and never calls it verified', async () => {
     const api = createFakeApi({
       history: [
-        {
-          transferId: 't1',
-          uploadId: '01JABCDEFGHJKMNPQRSTVWXYZ0',
+        historyEntry({
           fileName: 'weak.bin',
           size: 1_000,
-          status: 'available',
-          checksum: 'AAAAAA==',
           location: 's3://firm-files/weak.bin',
           uploadVerification: 'Not verified by the server, which checks no checksum: only sizes were compared',
           uploadWeak: true,
-          copyVerification: "The permanent copy's size and CRC32, as the storage reports them, equal the uploaded object's",
-          failureReason: null,
-          updatedAt: '2026-11-23T10:00:00Z',
-        },
+        }),
       ],
     });
     renderWithApi(<HistoryView />, api);
