@@ -144,7 +144,7 @@ export async function openDesktopServices(options: DesktopServicesOptions): Prom
   const files = new NodeFileSource();
   const addPaths = async (paths: readonly string[]): Promise<TransferRecord[]> => {
     // The verifyFile setting at the time of adding is kept with each transfer (as --verify-file is).
-    const { verifyFile } = settingValues((await usable()).effective);
+    const verifyFile = (await usable()).effective.verifyFile.value;
     const backend = client();
     if (!backend) throw new DocksideError('BACKEND_AUTH', 'Sign in first (Settings): uploads go through your firm\'s Dockside backend.');
     const records: TransferRecord[] = [];
