@@ -5,6 +5,7 @@
  * by src/main/settings, so nothing here can override what IT set.
  */
 import Store from 'electron-store';
+import { PRIVATE_FILE_MODE } from '../engine/index.js';
 import { DocksideError } from '../../shared/errors.js';
 import { userSettingsSchema, type UserSettings, type UserSettingsStore } from '../settings/index.js';
 
@@ -12,7 +13,7 @@ export class ElectronUserSettingsStore implements UserSettingsStore {
   private readonly store: Store<{ settings: Record<string, unknown> }>;
 
   constructor(cwd?: string) {
-    this.store = new Store<{ settings: Record<string, unknown> }>({ name: 'settings', defaults: { settings: {} }, ...(cwd ? { cwd } : {}) });
+    this.store = new Store<{ settings: Record<string, unknown> }>({ name: 'settings', defaults: { settings: {} }, configFileMode: PRIVATE_FILE_MODE, ...(cwd ? { cwd } : {}) });
   }
 
   get location(): string {

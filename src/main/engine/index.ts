@@ -8,6 +8,7 @@ export { awsDefaultCredentials, RefreshingCredentialProvider, StaticCredentialPr
 export { systemClock } from './system-clock.js';
 export { classifyError, backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './retry.js';
 export { dataDir, journalPath } from './data-dir.js';
+export { ensurePrivateDir, ensurePrivateFile, narrowIfPresent, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './private-files.js';
 export { crc32Of, crc32ToBase64, crc32FromBase64, crc32Combine, crc32OfParts } from './crc32.js';
 export { BackendClient, toEngineCredentials, type BackendClientOptions } from './backend-client.js';
 export { BackendObjectStore } from './backend-object-store.js';

@@ -4,7 +4,7 @@
  * prepared once; every write is one transaction. Every failure leaves as DocksideError('JOURNAL')
  * saying what could not be done and why (disk full, read-only, I/O error), never a raw SqliteError.
  */
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database, Statement } from 'better-sqlite3';
@@ -22,6 +22,7 @@ import {
   type TransferTarget,
   type Verification,
 } from '../../shared/transfer-model.js';
+import { ensurePrivateDir, ensurePrivateFile, narrowIfPresent } from '../engine/private-files.js';
 import type { EndpointQuirks, LogQuery, NewLogEntry, NewTransfer, PrunableLog, UploadJournal } from '../engine/ports.js';
 import { journalError } from './journal-errors.js';
 import { assertNotFromFuture, migrate, type MigrationResult } from './migrate.js';
@@ -112,7 +113,11 @@ export class SqliteJournal implements UploadJournal, PrunableLog {
   ) {
     this.now = options.now ?? Date.now;
     try {
-      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      if (path !== ':memory:') {
+        // File paths, buckets and the transfer log: for this user's eyes only (src/main/engine/private-files.ts).
+        ensurePrivateDir(dirname(path));
+        ensurePrivateFile(path);
+      }
       this.db = new BetterSqlite3(path, { timeout: 5_000 });
     } catch (error) {
       throw journalError(whyNotOpened(error, path), path, 'be opened');
@@ -121,6 +126,8 @@ export class SqliteJournal implements UploadJournal, PrunableLog {
       // Refuse a newer journal before anything (even the switch to WAL) touches the file.
       assertNotFromFuture(this.db, options.migrations ?? MIGRATIONS, `The journal at ${path}`);
       this.db.pragma('journal_mode = WAL');
+      // SQLite gives new -wal/-shm files the database's mode; ones an older version left wider are narrowed.
+      if (path !== ':memory:') for (const suffix of ['-wal', '-shm']) narrowIfPresent(`${path}${suffix}`);
       this.db.pragma('synchronous = FULL');
       this.db.pragma('foreign_keys = ON');
       this.migration = migrate(this.db, options.migrations ?? MIGRATIONS, `The journal at ${path}`);

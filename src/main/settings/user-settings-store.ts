@@ -6,7 +6,7 @@
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DocksideError } from '../../shared/errors.js';
-import { dataDir } from '../engine/index.js';
+import { dataDir, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../engine/index.js';
 import { describeIssues } from './policy-errors.js';
 import { userSettingsSchema, type UserSettings } from './effective-settings.js';
 
@@ -45,11 +45,11 @@ export class JsonFileSettingsStore implements UserSettingsStore {
     const current = (await this.readRaw()) ?? {};
     const kept = Object.fromEntries(Object.entries(current).filter(([key]) => !(key in userSettingsSchema.shape)));
     const next = { ...kept, ...checked };
-    await mkdir(dirname(this.location), { recursive: true, mode: 0o700 });
+    await mkdir(dirname(this.location), { recursive: true, mode: PRIVATE_DIR_MODE });
     const temp = `${this.location}.${process.pid}.${Date.now()}.tmp`;
     try {
-      await writeFile(temp, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
-      await chmod(temp, 0o600);
+      await writeFile(temp, `${JSON.stringify(next, null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
+      await chmod(temp, PRIVATE_FILE_MODE);
       await rename(temp, this.location);
     } catch (error) {
       await rm(temp, { force: true });

@@ -6,14 +6,14 @@
  * includes it); it holds no password or token: proxies are shown without their password.
  */
 import { lookup } from 'node:dns/promises';
-import { mkdirSync, readFileSync, renameSync, statfsSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, statfsSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
 import { dirname, join } from 'node:path';
 import { DocksideError } from '../../shared/errors.js';
 import { tlsTrustCodeOf, tlsUntrustedMessage } from '../../shared/tls-trust.js';
-import { BackendClient, dataDir as defaultDataDir } from '../engine/index.js';
+import { BackendClient, dataDir as defaultDataDir, ensurePrivateDir, PRIVATE_FILE_MODE } from '../engine/index.js';
 import type { Network, ResolvedProxy } from '../net/index.js';
 
 export type DoctorStatus = 'ok' | 'warn' | 'fail';
@@ -84,9 +84,9 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
 /** Writes the report atomically to the data folder; returns its path. */
 export function saveDoctorReport(report: DoctorReport, dir: string): string {
   const file = join(dir, DOCTOR_REPORT_NAME);
-  mkdirSync(dir, { recursive: true });
+  ensurePrivateDir(dir);
   const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(temp, `${JSON.stringify(report, null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
   renameSync(temp, file);
   return file;
 }

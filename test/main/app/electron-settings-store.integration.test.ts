@@ -1,5 +1,5 @@
 // The app's electron-store settings pass the same contract as the CLI's file store.
-import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -20,6 +20,17 @@ const fresh = () => join(root, `home-${++n}`);
 userSettingsStoreContract('ElectronUserSettingsStore', async () => new ElectronUserSettingsStore(fresh()));
 
 describe('ElectronUserSettingsStore', () => {
+  it.skipIf(process.platform === 'win32')('writes settings.json 0600 whatever the umask (electron-store would use 0666)', async () => {
+    const umask = process.umask(0o022);
+    try {
+      const store = new ElectronUserSettingsStore(fresh());
+      await store.write({ concurrency: 3 });
+      expect((statSync(store.location).mode & 0o777).toString(8)).toBe('600');
+    } finally {
+      process.umask(umask);
+    }
+  });
+
   it('keeps keys a newer version wrote, and reports a damaged file without overwriting it', async () => {
     const home = fresh();
     const store = new ElectronUserSettingsStore(home);
