@@ -42,6 +42,7 @@ import { AuthBridge, checkBackendUrl, type SignInStore } from './auth-bridge.js'
 import type { HandlerMap } from './dispatch.js';
 import type { EventSink } from './event-sink.js';
 import { expandPaths } from './expand-paths.js';
+import { FileGrants } from './file-grants.js';
 import { loadHistory } from './history.js';
 import { AvailabilityWatcher } from './availability-watcher.js';
 import { TransferBridge } from './transfer-bridge.js';
@@ -56,7 +57,7 @@ export interface DesktopServicesOptions {
   /** Where machine-wide policy is read (tests point it at fixtures). */
   readonly policyEnvironment?: Partial<PolicyEnvironment>;
   readonly emit: EventSink;
-  /** The OS file picker (Electron's dialog; the harness's pick folder). */
+  /** The OS file picker (Electron's dialog; the harness's pick folder): its paths stay in main, the window gets grants. */
   readonly pickFiles: () => Promise<string[]>;
   /** Where to save a diagnostics bundle (a save dialog); null when the user cancelled. */
   readonly chooseDiagnosticsFile: (suggestedName: string) => Promise<string | null>;
@@ -182,7 +183,9 @@ export async function openDesktopServices(options: DesktopServicesOptions): Prom
     return records;
   };
 
-  const transfers = new TransferBridge({ engine: manager, journal, addPaths, emit: options.emit, validateEvents: options.validate });
+  // What the user chose, held here; the window gets grants (file-grants.ts).
+  const grants = new FileGrants();
+  const transfers = new TransferBridge({ engine: manager, journal, addPaths, grants, emit: options.emit, validateEvents: options.validate });
   const auth = new AuthBridge({
     store: options.signIns,
     emit: options.emit,
@@ -246,7 +249,9 @@ export async function openDesktopServices(options: DesktopServicesOptions): Prom
       applyEngineSettings(next);
       return withBuiltIn(toContractSettings(next.effective));
     },
-    'dialog:pickFiles': () => options.pickFiles(),
+    'dialog:pickFiles': async () => grants.issue(await options.pickFiles()),
+    // Electron's preload only (the harness refuses this channel: there the page is the sender).
+    'files:grantDropped': ({ paths }) => grants.issue(paths),
   };
 
   return {
