@@ -10,7 +10,6 @@ import {
   EVENTS,
   ipcResultSchema,
   PAGE_CHANNELS,
-  REQUESTS,
   type DocksideApi,
   type DocksideFilesApi,
   type EventChannel,
