@@ -9,8 +9,7 @@ import type { SignIn } from '../../../src/main/desktop/auth-bridge.js';
 import { openDesktopServices, type DesktopServices } from '../../../src/main/desktop/desktop-services.js';
 import { toIpcError } from '../../../src/main/desktop/dispatch.js';
 import { MemoryUserSettingsStore, type PolicyEnvironment } from '../../../src/main/settings/index.js';
-import { createUploadResponse } from '../../support/backend-fixtures.js';
-import { sendJson, startLocalHttp, type LocalHttp } from '../../support/local-http.js';
+import { startGrantingBackend, startLocalHttp } from '../../support/local-http.js';
 import { S3_MAX_OBJECT_BYTES, sparseDir } from '../../support/sparse-file.js';
 
 let dir: string;
@@ -64,19 +63,6 @@ async function open(policy: string | undefined | (() => string | undefined), onS
   return { services, emit, onSettingsChanged };
 }
 
-/** A backend that grants an upload (a new id each time) for every POST /v1/uploads; nothing else. */
-async function grantingBackend(): Promise<LocalHttp> {
-  const backend = await startLocalHttp();
-  let n = 0;
-  backend.handle((req, res) => {
-    if (req.method !== 'POST' || req.url !== '/v1/uploads') return sendJson(res, 404, { error: { code: 'NOT_FOUND', message: 'no such route' } });
-    const granted = createUploadResponse();
-    const id = `${granted.id.slice(0, -1)}${++n}`;
-    sendJson(res, 201, { ...granted, id, target: { ...granted.target, endpoint: backend.url, key: `uploads/${id}/file.bin` } });
-  });
-  return backend;
-}
-
 describe('openDesktopServices', () => {
   it('shows policy values locked with the reason, refuses to change them, and applies user changes to the engine', async () => {
     const { services: s, onSettingsChanged } = await open(JSON.stringify({ maxConcurrency: 6, backendUrl: 'https://dockside.firm.example' }));
@@ -94,7 +80,7 @@ describe('openDesktopServices', () => {
   });
 
   it('verifyFile: settings:get shows it, settings:set turns it on for the engine, and a file added afterwards is journaled with it', async () => {
-    const backend = await grantingBackend();
+    const backend = await startGrantingBackend();
     try {
       const { services: s, onSettingsChanged } = await open(undefined, vi.fn(), null, { backendUrl: backend.url, token: 't' });
       expect((await s.handlers['settings:get'](undefined)).verifyFile).toEqual({ value: false, source: 'default', lockedReason: null });
@@ -119,7 +105,7 @@ describe('openDesktopServices', () => {
   });
 
   it('verifyFile set by policy: shown locked with the reason, a change refused, every file added journaled with it', async () => {
-    const backend = await grantingBackend();
+    const backend = await startGrantingBackend();
     try {
       const { services: s } = await open(JSON.stringify({ verifyFile: true }), vi.fn(), null, { backendUrl: backend.url, token: 't' });
       expect((await s.handlers['settings:get'](undefined)).verifyFile).toEqual({
@@ -168,7 +154,7 @@ describe('openDesktopServices', () => {
   });
 
   it('signed in before IT locked another backend: adding files is refused by the policy gate, nothing journaled, the backend not asked', async () => {
-    const backend = await grantingBackend();
+    const backend = await startGrantingBackend();
     try {
       const { services: s } = await open(JSON.stringify({ backendUrl: 'https://it.firm.example' }), vi.fn(), null, { backendUrl: backend.url, token: 't' });
       writeFileSync(join(dir, 'a.bin'), 'a');
@@ -184,7 +170,7 @@ describe('openDesktopServices', () => {
   });
 
   it('a transfer journaled through a backend IT no longer allows does not start, whoever starts it (window, tray, launch)', async () => {
-    const backend = await grantingBackend();
+    const backend = await startGrantingBackend();
     let policy: string | undefined;
     try {
       const { services: s } = await open(() => policy, vi.fn(), null, { backendUrl: backend.url, token: 't' });
