@@ -150,9 +150,10 @@ export async function openDesktopServices(options: DesktopServicesOptions): Prom
     maxActiveTransfers: initial.maxActiveTransfers,
     bandwidthLimit: initial.bandwidthLimit,
     verifyFile: initial.verifyFile,
-    // Every start (the window, the tray, wake, launch) passes IT's policy gate with the policy last read.
+    // Every start (the window, the tray, wake, launch) passes IT's policy gate with the policy last
+    // read; while the policy is unusable nothing starts (fail closed).
     mayStart: (record) => {
-      if (settings === null) throw policyError;
+      if (policyError !== null || settings === null) throw policyError;
       checkTransferAllowed(settings.policy, record.target.backend?.url ?? null);
     },
   });
