@@ -170,4 +170,3 @@ export function toContractSettings(effective: EffectiveSettings): Settings {
     verifyFile: pick('verifyFile'),
   };
 }
-
