@@ -4,21 +4,13 @@
  * src/shared/ipc-contract.ts). Everything else in the renderer receives the api through
  * `ApiProvider` (api-context.tsx), so tests hand it a fake.
  */
-import type { DocksideApi } from '../shared/ipc-contract.js';
-
-/**
- * Reads the path of a dropped `File`. Electron no longer puts `path` on `File` objects; the preload
- * gets it with `webUtils.getPathForFile` and exposes it beside the IPC bridge, because it is a
- * synchronous renderer-local call, not an IPC message. Absent in a plain browser (the harness).
- */
-export interface DocksideFilePaths {
-  readonly pathForFile: (file: File) => string;
-}
+import type { DocksideApi, DocksideFilesApi } from '../shared/ipc-contract.js';
 
 declare global {
   interface Window {
     readonly dockside?: DocksideApi;
-    readonly docksideFiles?: DocksideFilePaths;
+    /** Dropped `File` objects in, grants out: the page never sees a path (see the contract). */
+    readonly docksideFiles?: DocksideFilesApi;
   }
 }
 
@@ -44,11 +36,11 @@ export function getDocksideApi(): DocksideApi {
 }
 
 /**
- * Paths of dropped files as the main process needs them; an empty string stands for a file whose
- * path is unknown (no file bridge, or something that is not on disk), and is dropped.
+ * Grants for dropped files, from the preload (which reads their paths; the page never does). None
+ * for a file that is not on this computer, and none at all without the file bridge.
  */
-export function pathsOfDroppedFiles(files: readonly File[]): string[] {
+export async function grantsForDroppedFiles(files: readonly File[]): Promise<string[]> {
   const bridge = window.docksideFiles;
   if (bridge === undefined) return [];
-  return files.map((file) => bridge.pathForFile(file)).filter((path) => path !== '');
+  return bridge.grantDropped(files);
 }

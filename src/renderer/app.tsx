@@ -16,10 +16,10 @@ const VIEWS: readonly { readonly name: ViewName; readonly label: string }[] = [
 ];
 
 export function App({
-  pathsForFiles,
+  grantsForDrop,
   initialView = 'uploads',
 }: {
-  readonly pathsForFiles: (files: readonly File[]) => string[];
+  readonly grantsForDrop: (files: readonly File[]) => Promise<string[]>;
   readonly initialView?: ViewName;
 }) {
   const [view, setView] = useState<ViewName>(initialView);
@@ -33,15 +33,15 @@ export function App({
           </button>
         ))}
       </nav>
-      <main className="app-main">{renderView(view, pathsForFiles)}</main>
+      <main className="app-main">{renderView(view, grantsForDrop)}</main>
     </div>
   );
 }
 
-function renderView(view: ViewName, pathsForFiles: (files: readonly File[]) => string[]) {
+function renderView(view: ViewName, grantsForDrop: (files: readonly File[]) => Promise<string[]>) {
   switch (view) {
     case 'uploads':
-      return <UploadsView pathsForFiles={pathsForFiles} />;
+      return <UploadsView grantsForDrop={grantsForDrop} />;
     case 'history':
       return <HistoryView />;
     case 'log':

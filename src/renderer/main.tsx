@@ -1,7 +1,7 @@
 /** The renderer's entry: finds the bridge, then renders the app (or says plainly why it cannot). */
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { getDocksideApi, pathsOfDroppedFiles } from './api.js';
+import { getDocksideApi, grantsForDroppedFiles } from './api.js';
 import { ApiProvider } from './api-context.js';
 import { App } from './app.js';
 import { describeError } from './errors.js';
@@ -16,7 +16,7 @@ try {
   root.render(
     <StrictMode>
       <ApiProvider api={api}>
-        <App pathsForFiles={pathsOfDroppedFiles} />
+        <App grantsForDrop={grantsForDroppedFiles} />
       </ApiProvider>
     </StrictMode>,
   );

@@ -34,6 +34,9 @@ export const ERROR_CODES = {
   FILE_UNREADABLE: { retryable: false },
   FILE_CHANGED: { retryable: false },
   FILE_TOO_LARGE: { retryable: false },
+  // A file grant the window sent is not one main holds (never issued, used already, expired): the
+  // same answer whatever it is, so a page learns nothing about files the user did not choose.
+  FILE_NOT_CHOSEN: { retryable: false },
   INTEGRITY: { retryable: false },
   JOURNAL: { retryable: false },
   JOURNAL_FROM_FUTURE: { retryable: false },

@@ -9,8 +9,9 @@ import {
   apiMethodName,
   EVENTS,
   ipcResultSchema,
-  REQUESTS,
+  PAGE_CHANNELS,
   type DocksideApi,
+  type DocksideFilesApi,
   type EventChannel,
   type IpcError,
   type RequestChannel,
@@ -26,7 +27,8 @@ export interface IpcLike {
 /** Builds the API object from the contract over the given ipcRenderer (a fake in tests). */
 export function buildApi(ipc: IpcLike): DocksideApi {
   const api: Record<string, unknown> = {};
-  for (const channel of Object.keys(REQUESTS) as RequestChannel[]) {
+  // The page's channels only: a preload channel (a dropped file's path) has no method here.
+  for (const channel of PAGE_CHANNELS) {
     // Exactly one argument goes across (or none): main refuses anything more.
     api[apiMethodName(channel)] = (...args: unknown[]) => call(ipc, channel, args.length === 0 ? [] : [args[0]]);
   }
@@ -42,6 +44,32 @@ export function buildApi(ipc: IpcLike): DocksideApi {
     };
   }
   return Object.freeze(api) as DocksideApi;
+}
+
+/** How the carrier tells a dropped `File` and reads its path (Electron's webUtils in the preload). */
+export interface DroppedFiles {
+  /** True for a real `File` object (anything else, a string or a look-alike, is refused). */
+  readonly isFile: (value: unknown) => boolean;
+  /** The file's path on this computer; '' for a `File` the page made (it has none). */
+  readonly pathOf: (file: File) => string;
+}
+
+/**
+ * `window.docksideFiles` over the carrier: the page hands over `File` objects, never paths; the
+ * paths are read here and go to main on the preload channel `files:grantDropped`, and the page
+ * gets back grants. A `File` without a path (made by the page) gets none; an argument that is
+ * not a list of `File` objects is refused and nothing is sent.
+ */
+export function buildFilesApi(ipc: Pick<IpcLike, 'invoke'>, dropped: DroppedFiles): DocksideFilesApi {
+  const grantDropped = async (files: unknown): Promise<string[]> => {
+    if (!Array.isArray(files) || !files.every((file) => dropped.isFile(file))) {
+      throw ipcError('INVALID_INPUT', 'Only files dropped on the window can be added this way; use “Choose files…” otherwise.');
+    }
+    const paths = (files as File[]).map((file) => dropped.pathOf(file)).filter((path) => path !== '');
+    if (paths.length === 0) return [];
+    return (await call(ipc, 'files:grantDropped', [{ paths }])) as string[];
+  };
+  return Object.freeze({ grantDropped });
 }
 
 async function call(ipc: Pick<IpcLike, 'invoke'>, channel: RequestChannel, args: unknown[]): Promise<unknown> {

@@ -5,6 +5,14 @@
  * channel, and every main-side handler parses its payload with the schema named here before
  * anything reaches the engine. Nothing here carries a credential or a token: sign-in sends the
  * token one way (renderer → main) and it is never sent back.
+ *
+ * The page never names a file path, and none is sent to it. The renderer is untrusted (an XSS
+ * or a malicious dependency runs as the page, and the page is the sender every check sees), so a
+ * path reaches main only from main's own file dialog or from a drop, and the page holds opaque
+ * file grants instead: ids main issues for what the user chose (src/main/desktop/file-grants.ts).
+ * `transfers:add` takes grants only. A drop reaches main through `files:grantDropped`, a channel
+ * only the preload calls (PRELOAD_CHANNELS: never a method of `window.dockside`), with paths the
+ * preload reads itself from the dropped `File` objects.
  */
 import { z } from 'zod';
 import { UPLOAD_STATUSES } from './backend-api.js';
@@ -18,11 +26,13 @@ const httpUrl = z
   .refine((value) => /^https?:\/\//i.test(value), 'must be an http:// or https:// URL');
 const transferId = z.string().min(1).max(64).regex(/^[0-9a-z]+$/, 'must be a transfer id');
 const millis = z.number().int().min(0);
+/** An opaque file grant: 128 random bits from main, as 32 hex digits (see src/main/desktop/file-grants.ts). */
+export const fileGrantSchema = z.string().regex(/^[0-9a-f]{32}$/, 'must be a file grant Dockside issued');
 
 export const transferViewSchema = z.object({
   id: transferId,
+  /** The file's name only: where it is on disk stays in main (the page needs no path). */
   fileName: z.string(),
-  filePath: z.string(),
   size: z.number().int().min(0),
   state: z.enum(TRANSFER_STATES),
   /** Where it goes: `s3://bucket/key`, for people. */
@@ -139,8 +149,8 @@ const ok = z.object({ ok: z.literal(true) });
  */
 export const REQUESTS = {
   'transfers:list': { request: nothing, response: z.array(transferViewSchema) },
-  /** Files and folders (folders are expanded in main); paths come from a drop or the picker. */
-  'transfers:add': { request: z.strictObject({ paths: z.array(z.string().min(1).max(4096)).min(1).max(10_000) }), response: z.array(transferViewSchema) },
+  /** Files and folders the user chose (folders are expanded in main), by the grants a drop or the picker gave; each grant is used once. */
+  'transfers:add': { request: z.strictObject({ grants: z.array(fileGrantSchema).min(1).max(10_000) }), response: z.array(transferViewSchema) },
   'transfers:pause': { request: idRequest, response: ok },
   'transfers:resume': { request: idRequest, response: ok },
   'transfers:cancel': { request: idRequest, response: ok },
@@ -156,11 +166,23 @@ export const REQUESTS = {
   'auth:status': { request: nothing, response: authStatusSchema },
   'auth:signIn': { request: z.strictObject({ backendUrl: httpUrl, token: z.string().min(1).max(16_384) }), response: authStatusSchema },
   'auth:signOut': { request: nothing, response: authStatusSchema },
-  /** Shows the OS file picker in main; the renderer never sees the file system otherwise. */
-  'dialog:pickFiles': { request: nothing, response: z.array(z.string()) },
+  /** Shows the OS file picker in main; the page gets a grant per chosen file, never its path (none when cancelled). */
+  'dialog:pickFiles': { request: nothing, response: z.array(fileGrantSchema) },
+  /** Preload only (PRELOAD_CHANNELS): the paths of `File` objects dropped on the window, read by the preload; a grant for each. */
+  'files:grantDropped': { request: z.strictObject({ paths: z.array(z.string().min(1).max(4096)).min(1).max(10_000) }), response: z.array(fileGrantSchema) },
 } as const satisfies Record<string, { request: z.ZodType; response: z.ZodType }>;
 
 export type RequestChannel = keyof typeof REQUESTS;
+/**
+ * Channels the preload calls itself and never exposes to the page: what they carry (a dropped
+ * file's path) the page must not be able to make up. Carriers where the page itself sends every
+ * request (the browser harness) refuse them.
+ */
+export const PRELOAD_CHANNELS = ['files:grantDropped'] as const satisfies readonly RequestChannel[];
+export type PreloadChannel = (typeof PRELOAD_CHANNELS)[number];
+/** The channels `window.dockside` has a method for. */
+export type PageChannel = Exclude<RequestChannel, PreloadChannel>;
+export const PAGE_CHANNELS = (Object.keys(REQUESTS) as RequestChannel[]).filter((channel): channel is PageChannel => !(PRELOAD_CHANNELS as readonly string[]).includes(channel));
 export type RequestOf<C extends RequestChannel> = z.input<(typeof REQUESTS)[C]['request']>;
 export type ResponseOf<C extends RequestChannel> = z.infer<(typeof REQUESTS)[C]['response']>;
 
@@ -176,7 +198,7 @@ export type EventOf<C extends EventChannel> = z.infer<(typeof EVENTS)[C]>;
 
 /** The shape of `window.dockside` the preload exposes: one method per request, one `on…` per event. */
 export type DocksideApi = {
-  readonly [C in RequestChannel as ApiMethodName<C>]: (...request: RequestOf<C> extends undefined ? [] : [request: RequestOf<C>]) => Promise<ResponseOf<C>>;
+  readonly [C in PageChannel as ApiMethodName<C>]: (...request: RequestOf<C> extends undefined ? [] : [request: RequestOf<C>]) => Promise<ResponseOf<C>>;
 } & {
   readonly [C in EventChannel as ApiEventName<C>]: (listener: (payload: EventOf<C>) => void) => () => void;
 };
@@ -213,6 +235,15 @@ export const ipcResultSchema = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(true), value: z.unknown() }),
   z.object({ ok: z.literal(false), error: ipcErrorSchema }),
 ]);
+
+/**
+ * `window.docksideFiles`, beside `window.dockside`: takes the `File` objects of a drop (a page
+ * cannot make a `File` with a path it chose: `new File([...], name)` has none) and resolves with
+ * a grant for each one that is a file on this computer; none when no file has a path.
+ */
+export interface DocksideFilesApi {
+  readonly grantDropped: (files: readonly File[]) => Promise<string[]>;
+}
 
 /** Largest request payload (serialised as JSON) a handler accepts: 10,000 paths of ordinary length fit. */
 export const MAX_IPC_PAYLOAD_BYTES = 8 * 1024 * 1024;

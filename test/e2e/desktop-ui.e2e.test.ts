@@ -163,6 +163,47 @@ describe('the desktop UI in Chromium, through the harness, against the local sta
     await shot('settings');
   });
 
+  it('the page names no path: paths, made-up grants and page-made Files get nothing, the same answer whether or not the file exists', async () => {
+    // Stand-ins for ~/.ssh/id_rsa and /etc/shadow, and the harness's own /proc/self/environ.
+    mkdirSync(join(dir, 'victim'), { recursive: true });
+    writeFileSync(join(dir, 'victim', 'id_rsa'), 'not a real key\n', { mode: 0o600 });
+    writeFileSync(join(dir, 'victim', 'shadow'), 'root:not-a-hash:19000::::::\n', { mode: 0o600 });
+    const paths = [join(dir, 'victim', 'id_rsa'), join(dir, 'victim', 'shadow'), '/proc/self/environ', join(dir, 'victim', 'missing')];
+    // What a script injected into the page (an XSS, a malicious dependency) can call: the bridge, and the harness's HTTP itself.
+    const replies = (await page.evaluate(`(async (paths) => {
+      const outcome = (promise) => promise.then((value) => ({ accepted: value }), (error) => error);
+      const rows = [];
+      for (const path of paths) {
+        rows.push([
+          await outcome(window.dockside.transfersAdd({ paths: [path] })),
+          await outcome(window.dockside.transfersAdd({ grants: [path] })),
+          await outcome(window.docksideFiles.grantDropped([new File(['x'], path)])),
+          await fetch('/harness/ipc/files:grantDropped', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ args: [{ paths: [path] }] }) }).then((r) => r.json()),
+        ]);
+      }
+      rows.push([await outcome(window.dockside.transfersAdd({ grants: ['0'.repeat(32)] }))]);
+      return rows;
+    })(${JSON.stringify(paths)})`)) as unknown[][];
+    const [first, ...others] = replies.slice(0, paths.length);
+    for (const row of others) expect(row).toEqual(first);
+    expect(first).toEqual([
+      { code: 'INVALID_INPUT', message: expect.any(String) },
+      { code: 'INVALID_INPUT', message: expect.any(String) },
+      { accepted: [] },
+      { ok: false, error: { code: 'INVALID_INPUT', message: 'No such request: files:grantDropped.' } },
+    ]);
+    expect(replies.at(-1)).toEqual([{ code: 'FILE_NOT_CHOSEN', message: expect.any(String) }]);
+    // A File dropped by a script (no path): the drop zone says to use the picker, nothing is added.
+    await nav('Uploads').click();
+    await page.evaluate(`(() => {
+      const data = new DataTransfer();
+      data.items.add(new File(['x'], 'shadow'));
+      document.querySelector('[aria-label="Add files"]').dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+    })()`);
+    await page.getByRole('status').filter({ hasText: /cannot be read from here/ }).waitFor();
+    expect(await page.getByRole('listitem').count()).toBe(0);
+  });
+
   it('adds a multi-part file with the picker, shows progress to 100 %, and the file becomes available', async () => {
     hashes.set('first.bin', writeRandom(join(pickDir(), 'first.bin'), 24 * MiB));
     await nav('Uploads').click();

@@ -10,7 +10,7 @@ import { startHarnessServer, type HarnessServer } from '../../src/harness/server
 let dir: string;
 let server: HarnessServer;
 let origin: string;
-const add = vi.fn(async ({ paths }: { paths: string[] }) => paths.map(() => { throw new Error('not in this test'); }));
+const add = vi.fn(async ({ grants }: { grants: string[] }) => grants.map(() => { throw new Error('not in this test'); }));
 const list = vi.fn(() => []);
 
 beforeAll(async () => {
@@ -74,12 +74,18 @@ describe('the harness server', () => {
   it('refuses unknown channels, malformed and oversized payloads, and never calls the handler', async () => {
     expect(JSON.parse((await ipc('transfers:explode', '{"args":[]}')).body)).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
     expect(JSON.parse((await ipc('transfers:add', 'not json')).body)).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
-    expect(JSON.parse((await ipc('transfers:add', '{"args":[{"paths":[]}]}')).body)).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
-    expect(JSON.parse((await ipc('transfers:add', '{"args":[{"paths":["/a"]},{"x":1}]}')).body)).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
-    const huge = JSON.stringify({ args: [{ paths: Array.from({ length: 5000 }, () => `/${'x'.repeat(4000)}`) }] });
+    expect(JSON.parse((await ipc('transfers:add', '{"args":[{"grants":[]}]}')).body)).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+    expect(JSON.parse((await ipc('transfers:add', `{"args":[{"grants":["${'a'.repeat(32)}"]},{"x":1}]}`)).body)).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+    const huge = JSON.stringify({ args: [{ grants: Array.from({ length: 5000 }, () => `/${'x'.repeat(4000)}`) }] });
     expect((await ipc('transfers:add', huge)).status).toBe(413);
     expect((await call('POST', '/harness/ipc/transfers:list', { host: host(), origin, 'content-type': 'text/plain' }, '{"args":[]}')).status).toBe(415);
     expect(add).not.toHaveBeenCalled();
+  });
+
+  it('refuses the preload’s own channel: here the page sends every request, and would name the path', async () => {
+    const reply = await ipc('files:grantDropped', '{"args":[{"paths":["/etc/shadow"]}]}');
+    expect(reply.status).toBe(404);
+    expect(JSON.parse(reply.body)).toEqual({ ok: false, error: { code: 'INVALID_INPUT', message: 'No such request: files:grantDropped.' } });
   });
 
   it('streams events to the page', async () => {

@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { afterEach, describe, expect, it } from 'vitest';
-import { BridgeMissingError, getDocksideApi, pathsOfDroppedFiles } from '../../src/renderer/api.js';
+import { BridgeMissingError, getDocksideApi, grantsForDroppedFiles } from '../../src/renderer/api.js';
 import { createFakeApi } from './fake-api.js';
 
 type Writable = { dockside?: unknown; docksideFiles?: unknown };
@@ -24,13 +24,16 @@ describe('getDocksideApi', () => {
   });
 });
 
-describe('pathsOfDroppedFiles', () => {
-  it('asks the file bridge for each path and drops unknown ones', () => {
-    win.docksideFiles = { pathForFile: (file: File) => (file.name === 'blob' ? '' : `/data/${file.name}`) };
-    expect(pathsOfDroppedFiles([new File([], 'a.zip'), new File([], 'blob')])).toEqual(['/data/a.zip']);
+describe('grantsForDroppedFiles', () => {
+  it('hands the File objects themselves to the file bridge and resolves with its grants', async () => {
+    const files = [new File([], 'a.zip'), new File([], 'b.zip')];
+    let given: unknown = null;
+    win.docksideFiles = { grantDropped: async (dropped: readonly File[]) => ((given = dropped), ['a'.repeat(32)]) };
+    await expect(grantsForDroppedFiles(files)).resolves.toEqual(['a'.repeat(32)]);
+    expect(given).toEqual(files);
   });
 
-  it('finds no paths without a file bridge (a plain browser)', () => {
-    expect(pathsOfDroppedFiles([new File([], 'a.zip')])).toEqual([]);
+  it('has no grants without a file bridge (a plain browser)', async () => {
+    await expect(grantsForDroppedFiles([new File([], 'a.zip')])).resolves.toEqual([]);
   });
 });

@@ -7,7 +7,7 @@ import { renderWithApi } from './render.js';
 
 describe('App', () => {
   it('navigates between the four views with plain buttons, marking the current one', async () => {
-    renderWithApi(<App pathsForFiles={() => []} />, createFakeApi());
+    renderWithApi(<App grantsForDrop={async () => []} />, createFakeApi());
     const nav = screen.getByRole('navigation', { name: 'Views' });
     const labels = within(nav).getAllByRole('button').map((b) => b.textContent);
     expect(labels).toEqual(['Uploads', 'History', 'Transfer log', 'Settings']);

@@ -6,7 +6,6 @@ export function transfer(overrides: Partial<TransferView> = {}): TransferView {
   return {
     id: 't1',
     fileName: 'matter-2291.zip',
-    filePath: '/data/matter-2291.zip',
     size: 40_000_000_000,
     state: 'running',
     destination: 's3://dock/matter-2291.zip',

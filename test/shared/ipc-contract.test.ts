@@ -16,7 +16,11 @@ describe('the IPC contract', () => {
     expect(REQUESTS['transfers:pause'].request.safeParse({ id: '01abc' }).success).toBe(true);
     expect(REQUESTS['transfers:pause'].request.safeParse({ id: '../../etc' }).success).toBe(false);
     expect(REQUESTS['transfers:pause'].request.safeParse({ id: '01abc', extra: 1 }).success).toBe(false);
-    expect(REQUESTS['transfers:add'].request.safeParse({ paths: [] }).success).toBe(false);
+    expect(REQUESTS['transfers:add'].request.safeParse({ grants: [] }).success).toBe(false);
+    // The page names no path: not in the old shape, not as a grant.
+    expect(REQUESTS['transfers:add'].request.safeParse({ paths: ['/etc/shadow'] }).success).toBe(false);
+    expect(REQUESTS['transfers:add'].request.safeParse({ grants: ['/etc/shadow'] }).success).toBe(false);
+    expect(REQUESTS['transfers:add'].request.safeParse({ grants: ['0123456789abcdef0123456789abcdef'] }).success).toBe(true);
     expect(REQUESTS['settings:set'].request.safeParse({ concurrency: 1000 }).success).toBe(false);
     // Keys inherited through a planted prototype count as unknown keys too.
     expect(REQUESTS['settings:set'].request.safeParse({ __proto__: { polluted: true }, concurrency: 4 }).success).toBe(false);

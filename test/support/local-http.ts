@@ -2,6 +2,7 @@
 // login and status): each test sets how it answers and reads back what it was sent.
 import http from 'node:http';
 import type net from 'node:net';
+import { createUploadResponse } from './backend-fixtures.js';
 
 export interface RecordedRequest {
   readonly method: string;
@@ -62,4 +63,22 @@ export async function startLocalHttp(): Promise<LocalHttp> {
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * A stand-in Dockside backend on loopback: answers a sign-in check (GET /v1/uploads: an empty list)
+ * and grants an upload (a new id each time) for every POST /v1/uploads, its target on this same
+ * server; 404 otherwise. `requests` shows whether a test's refusal kept it from being asked.
+ */
+export async function startGrantingBackend(): Promise<LocalHttp> {
+  const backend = await startLocalHttp();
+  let n = 0;
+  backend.handle((req, res) => {
+    if (req.method === 'GET' && req.url.startsWith('/v1/uploads?')) return sendJson(res, 200, { uploads: [], nextCursor: null });
+    if (req.method !== 'POST' || req.url !== '/v1/uploads') return sendJson(res, 404, { error: { code: 'NOT_FOUND', message: 'no such route' } });
+    const granted = createUploadResponse();
+    const id = `${granted.id.slice(0, -1)}${++n}`;
+    sendJson(res, 201, { ...granted, id, target: { ...granted.target, endpoint: backend.url, key: `uploads/${id}/file.bin` } });
+  });
+  return backend;
 }

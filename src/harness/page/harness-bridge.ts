@@ -5,7 +5,7 @@
  * Server-Sent Events stream (which reconnects by itself when the harness restarts). Loaded by the
  * page the harness serves, before the app's own script; never part of the packaged app.
  */
-import { buildApi, type IpcLike } from '../../shared/ipc-api.js';
+import { buildApi, buildFilesApi, type IpcLike } from '../../shared/ipc-api.js';
 
 type Listener = (event: unknown, payload: unknown) => void;
 
@@ -49,3 +49,11 @@ const ipc: IpcLike = {
 };
 
 Object.defineProperty(window, 'dockside', { value: buildApi(ipc), writable: false, configurable: false });
+// The same drop contract as the preload, but a browser gives no page the path of any File: every
+// drop gets no grant (the UI says to use "Choose files…", which plays the file dialog from the
+// harness's pick folder), and the harness refuses the preload's channel anyway.
+Object.defineProperty(window, 'docksideFiles', {
+  value: buildFilesApi(ipc, { isFile: (value) => value instanceof File, pathOf: () => '' }),
+  writable: false,
+  configurable: false,
+});

@@ -1,7 +1,8 @@
 /**
  * The development harness's HTTP side: serves the built renderer (dist/renderer) and carries the
- * IPC contract over loopback HTTP — `POST /harness/ipc/<channel>` runs a request through the same
- * dispatch as Electron's ipcMain (payload size, zod schema, typed errors), and
+ * IPC contract over loopback HTTP — `POST /harness/ipc/<channel>` runs a request of the page's
+ * channels (not the preload's: see PRELOAD_CHANNELS) through the same dispatch as Electron's
+ * ipcMain (payload size, zod schema, typed errors), and
  * `GET /harness/events` streams the contract's events (Server-Sent Events). It listens on
  * 127.0.0.1 only and answers only requests addressed to that host and port (no DNS rebinding)
  * and, for requests, sent by its own page (the Origin header; no cross-site requests).
@@ -11,8 +12,8 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
-import { MAX_IPC_PAYLOAD_BYTES, type EventChannel, type EventOf } from '../../shared/ipc-contract.js';
-import { dispatchRequest, failure, isRequestChannel, type HandlerMap } from '../../main/desktop/dispatch.js';
+import { MAX_IPC_PAYLOAD_BYTES, PAGE_CHANNELS, type EventChannel, type EventOf, type PageChannel } from '../../shared/ipc-contract.js';
+import { dispatchRequest, failure, type HandlerMap } from '../../main/desktop/dispatch.js';
 import type { EventSink } from '../../main/desktop/event-sink.js';
 
 export interface HarnessServerOptions {
@@ -30,8 +31,8 @@ export interface HarnessServer {
   readonly url: string;
   /** Where the desktop services send their events. */
   readonly emit: EventSink;
-  /** Installs the handlers (the services open after the server, so the port is known first). */
-  setHandlers(handlers: HandlerMap): void;
+  /** Installs the handlers (the services open after the server, so the port is known first); only the page's channels are served. */
+  setHandlers(handlers: HandlerMap<PageChannel>): void;
   close(): Promise<void>;
 }
 
@@ -47,7 +48,7 @@ const TYPES: Record<string, string> = {
 };
 
 export async function startHarnessServer(options: HarnessServerOptions): Promise<HarnessServer> {
-  let handlers: HandlerMap | null = null;
+  let handlers: HandlerMap<PageChannel> | null = null;
   const streams = new Set<ServerResponse>();
   let host = '';
   const page = await readFile(join(options.rendererDir, 'index.html'), 'utf8');
@@ -84,7 +85,9 @@ export async function startHarnessServer(options: HarnessServerOptions): Promise
     // Only our own page may call: a page from elsewhere has another Origin.
     if (request.headers.origin !== `http://${host}`) return json(response, 403, failure('FORBIDDEN', 'This request did not come from the Dockside page.'));
     if (!(request.headers['content-type'] ?? '').startsWith('application/json')) return json(response, 415, failure('INVALID_INPUT', 'Requests are JSON.'));
-    if (!isRequestChannel(channel)) return json(response, 404, failure('INVALID_INPUT', `No such request: ${channel.slice(0, 64)}.`));
+    // Here the page sends every request itself, so a preload channel (a dropped file's path) is not
+    // served: the page would name the path. Refused like an unknown channel.
+    if (!isPageChannel(channel)) return json(response, 404, failure('INVALID_INPUT', `No such request: ${channel.slice(0, 64)}.`));
     const body = await readBody(request, MAX_IPC_PAYLOAD_BYTES + 1024);
     if (body === null) return json(response, 413, failure('INVALID_INPUT', `${channel}: the request is too large or not plain data.`));
     let args: unknown;
@@ -132,6 +135,10 @@ export async function startHarnessServer(options: HarnessServerOptions): Promise
         server.closeAllConnections();
       }),
   };
+}
+
+function isPageChannel(channel: string): channel is PageChannel {
+  return (PAGE_CHANNELS as readonly string[]).includes(channel);
 }
 
 function respond(response: ServerResponse, status: number, type: string, body: string | Buffer): void {

@@ -1,12 +1,25 @@
 /**
  * The CLI's view of settings: the machine-wide policy, then settings.json in the data folder,
  * then defaults. Commands that upload refuse to run on an invalid policy (exit 78, the journal
- * untouched), refuse flags above a policy ceiling (exit 2, naming the policy) and use the
- * effective settings where no flag is given.
+ * untouched), refuse what the policy gate (src/main/settings/policy-gate.ts) refuses (exit 2,
+ * naming the policy: flags above a ceiling, a locked value, a destination IT does not allow) and
+ * use the effective settings where no flag is given.
  */
 import { DocksideError } from '../../shared/errors.js';
 import { formatRate } from '../../shared/units.js';
-import { JsonFileSettingsStore, loadSettings, settingsFile, type EffectiveSettings, type LoadedSettings } from '../settings/index.js';
+import {
+  checkPolicy,
+  JsonFileSettingsStore,
+  loadSettings,
+  settingsFile,
+  settingsRefusal,
+  signInWrites,
+  uploadWrites,
+  type EffectiveSettings,
+  type LoadedPolicy,
+  type LoadedSettings,
+  type PolicyRefusal,
+} from '../settings/index.js';
 import { normaliseUrl, tokenFor, type BackendLogin } from './backend-login.js';
 import { UsageError } from './cli-options.js';
 import type { EngineSettings } from './compose.js';
@@ -44,15 +57,46 @@ export async function settingsOrStop(home: string | undefined, setExit: (code: E
   }
 }
 
-/** Engine settings from the flags, else the effective settings; a flag above a policy ceiling, or --verify-file when the policy turns it off, is refused. */
-export function engineSettingsWithin(flags: EngineFlags, effective: EffectiveSettings): Omit<EngineSettings, 'home' | 'credentials'> {
-  aboveCeiling('--concurrency', flags.concurrency, effective.concurrency, (n) => `${n} parts in flight per file`);
-  aboveCeiling('--transfers', flags.transfers, effective.maxActiveTransfers, (n) => `${n} files uploading at once`);
-  aboveCeiling('--limit-rate', flags.limitRate, effective.bandwidthLimit, (n) => `an upload rate of ${formatRate(n)} (${n} bytes/s)`);
-  const verifyFile = effective.verifyFile;
-  if (flags.verifyFile && !verifyFile.value && verifyFile.source === 'policy') {
-    throw new UsageError(`--verify-file: reading files again after uploading them is turned off by your IT department (policy in ${verifyFile.origin}). Leave the option out.`);
-  }
+/** What each engine flag writes, and how the CLI words a refusal of it. */
+const FLAG_WORDS = {
+  concurrency: { flag: '--concurrency', amount: (n: number) => `${n} parts in flight per file` },
+  maxActiveTransfers: { flag: '--transfers', amount: (n: number) => `${n} files uploading at once` },
+  bandwidthLimit: { flag: '--limit-rate', amount: (n: number) => `an upload rate of ${formatRate(n)} (${n} bytes/s)` },
+} as const;
+
+/** The CLI's words for refused per-run options (the policy gate decides which are refused). */
+function flagRefusal(refusals: readonly PolicyRefusal[]): string {
+  return refusals
+    .map((refusal) => {
+      if (refusal.kind === 'ceiling') {
+        const words = FLAG_WORDS[refusal.setting as keyof typeof FLAG_WORDS];
+        return `${words.flag}: your IT department allows at most ${words.amount(refusal.max)} (policy in ${refusal.origin}). Give a lower value, or leave the option out.`;
+      }
+      if (refusal.setting === 'verifyFile') {
+        return `--verify-file: reading files again after uploading them is turned off by your IT department (policy in ${refusal.origin}). Leave the option out.`;
+      }
+      return settingsRefusal([refusal]);
+    })
+    .join(' ');
+}
+
+/**
+ * Engine settings from the flags, else the effective settings. The flags are this run's writes of
+ * those settings and go through the policy gate: one above a ceiling, or --verify-file when the
+ * policy turns it off, is refused (POLICY_LOCKED, exit 2) before anything is opened.
+ */
+export function engineSettingsWithin(flags: EngineFlags, settings: Pick<LoadedSettings, 'policy' | 'effective'>): Omit<EngineSettings, 'home' | 'credentials'> {
+  const { effective } = settings;
+  checkPolicy(
+    settings.policy,
+    {
+      concurrency: flags.concurrency,
+      maxActiveTransfers: flags.transfers,
+      bandwidthLimit: flags.limitRate,
+      ...(flags.verifyFile ? { verifyFile: true } : {}),
+    },
+    flagRefusal,
+  );
   return {
     concurrency: flags.concurrency ?? effective.concurrency.value,
     maxActiveTransfers: flags.transfers ?? effective.maxActiveTransfers.value,
@@ -60,24 +104,38 @@ export function engineSettingsWithin(flags: EngineFlags, effective: EffectiveSet
     logRetentionDays: effective.logRetentionDays.value,
     ...(flags.stallTimeout !== undefined ? { stallTimeoutMs: flags.stallTimeout * 1000 } : {}),
     // The flag turns it on for this run; without it, the verifyFile setting (policy, yours, or off).
-    verifyFile: flags.verifyFile === true || verifyFile.value,
+    verifyFile: flags.verifyFile === true || effective.verifyFile.value,
   };
 }
 
-function aboveCeiling(flag: string, given: number | undefined, setting: EffectiveSettings['concurrency' | 'bandwidthLimit'], words: (n: number) => string): void {
-  const ceiling = setting.ceiling;
-  if (given === undefined || ceiling === null || given <= ceiling.max) return;
-  throw new UsageError(`${flag}: your IT department allows at most ${words(ceiling.max)} (policy in ${ceiling.origin}). Give a lower value, or leave the option out.`);
+/**
+ * Refuses an upload (or a resume) whose destination the policy does not allow: straight to S3
+ * with the user's own AWS credentials (`backendUrl` null) when allowStandaloneUploads is false,
+ * or through another backend than IT's. `what` names it for the user; `advice` follows a refusal
+ * of the backend.
+ */
+export function assertUploadAllowed(policy: LoadedPolicy, backendUrl: string | null, what: string, advice = ''): void {
+  checkPolicy(policy, uploadWrites(backendUrl), (refusals) =>
+    refusals
+      .map((refusal) =>
+        refusal.setting === 'allowStandaloneUploads'
+          ? `${what}: uploads straight to S3 with your own AWS credentials are turned off by your IT department (policy in ${refusal.origin}). ` +
+            'Upload through your Dockside backend instead: `dockside login --backend URL`, then `dockside upload FILE` without --bucket.'
+          : refusal.kind === 'lock'
+            ? `${what} goes through the backend ${String(refusal.value)}, but your IT department set the Dockside backend to ${String(refusal.required)} (policy in ${refusal.origin}).${advice ? ` ${advice}` : ''}`
+            : settingsRefusal([refusal]),
+      )
+      .join(' '),
+  );
 }
 
-/** Refuses an upload straight to S3 with the user's own AWS credentials when the policy forbids it. */
-export function assertStandaloneAllowed(effective: EffectiveSettings, what: string): void {
-  const setting = effective.allowStandaloneUploads;
-  if (setting.value) return;
-  throw new UsageError(
-    `${what}: uploads straight to S3 with your own AWS credentials are turned off by your IT department (policy in ${setting.origin}). ` +
-      'Upload through your Dockside backend instead: `dockside login --backend URL`, then `dockside upload FILE` without --bucket.',
-  );
+/** Refuses `dockside login` to another backend than the one IT set (nothing is asked or saved). */
+export function assertSignInAllowed(policy: LoadedPolicy, backendUrl: string): void {
+  checkPolicy(policy, signInWrites(backendUrl), (refusals) => {
+    const lock = refusals[0]!;
+    const required = lock.kind === 'lock' ? String(lock.required) : '';
+    return `Your IT department set the Dockside backend to ${required} (policy in ${lock.origin}); sign in to that one: \`dockside login --backend ${required}\`.`;
+  });
 }
 
 /** The backend IT set, or null when the policy does not set one. */

@@ -78,7 +78,8 @@ function report(error: unknown): ExitCode {
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.OK;
     return EXIT.USAGE;
   }
-  if (error instanceof UsageError) {
+  // Bad input, and what IT's policy refuses (the policy gate): nothing was changed.
+  if (error instanceof UsageError || (error instanceof DocksideError && error.code === 'POLICY_LOCKED')) {
     process.stderr.write(`dockside: ${visible(error.message)}\n`);
     return EXIT.USAGE;
   }

@@ -29,6 +29,11 @@ export interface AuthBridgeOptions {
    * (BACKEND_AUTH, NETWORK, …) when not. Injected: the composition root wires the BackendClient.
    */
   readonly verify: (signIn: SignIn) => Promise<{ user: string | null }>;
+  /**
+   * Refuses (throws POLICY_LOCKED) a sign-in to a backend IT's policy does not allow: the policy
+   * gate, asked before the backend is contacted or anything is saved.
+   */
+  readonly allow: (backendUrl: string) => Promise<void>;
   readonly emit: EventSink;
 }
 
@@ -51,6 +56,8 @@ export class AuthBridge {
       'auth:status': () => this.status(),
       'auth:signIn': async ({ backendUrl, token }) => {
         const signIn = { backendUrl: checkBackendUrl(backendUrl), token };
+        // IT's lock first: the token goes nowhere IT did not choose.
+        await this.options.allow(signIn.backendUrl);
         // Nothing is saved until the backend accepts the token.
         const { user } = await this.options.verify(signIn);
         this.options.store.set(signIn);

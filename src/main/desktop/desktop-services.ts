@@ -20,13 +20,29 @@ import {
 } from '../engine/index.js';
 import { SqliteJournal } from '../journal/index.js';
 import { buildNetwork, type Network } from '../net/index.js';
-import { changeSettings, loadSettings, settingValues, toContractSettings, type LoadedSettings, type PolicyEnvironment, type SettingValues, type UserSettingsStore } from '../settings/index.js';
+import {
+  changeSettings,
+  checkPolicy,
+  loadSettings,
+  settingValues,
+  signInRefusal,
+  signInWrites,
+  toContractSettings,
+  uploadWrites,
+  type LoadedPolicy,
+  type LoadedSettings,
+  type PolicyEnvironment,
+  type PolicyRefusal,
+  type SettingValues,
+  type UserSettingsStore,
+} from '../settings/index.js';
 import { exportDiagnostics } from '../support/diagnostics.js';
 import { applyLogRetention } from '../support/log-retention.js';
 import { AuthBridge, checkBackendUrl, type SignInStore } from './auth-bridge.js';
 import type { HandlerMap } from './dispatch.js';
 import type { EventSink } from './event-sink.js';
 import { expandPaths } from './expand-paths.js';
+import { FileGrants } from './file-grants.js';
 import { loadHistory } from './history.js';
 import { AvailabilityWatcher } from './availability-watcher.js';
 import { TransferBridge } from './transfer-bridge.js';
@@ -41,7 +57,7 @@ export interface DesktopServicesOptions {
   /** Where machine-wide policy is read (tests point it at fixtures). */
   readonly policyEnvironment?: Partial<PolicyEnvironment>;
   readonly emit: EventSink;
-  /** The OS file picker (Electron's dialog; the harness's pick folder). */
+  /** The OS file picker (Electron's dialog; the harness's pick folder): its paths stay in main, the window gets grants. */
   readonly pickFiles: () => Promise<string[]>;
   /** Where to save a diagnostics bundle (a save dialog); null when the user cancelled. */
   readonly chooseDiagnosticsFile: (suggestedName: string) => Promise<string | null>;
@@ -134,6 +150,12 @@ export async function openDesktopServices(options: DesktopServicesOptions): Prom
     maxActiveTransfers: initial.maxActiveTransfers,
     bandwidthLimit: initial.bandwidthLimit,
     verifyFile: initial.verifyFile,
+    // Every start (the window, the tray, wake, launch) passes IT's policy gate with the policy last
+    // read; while the policy is unusable nothing starts (fail closed).
+    mayStart: (record) => {
+      if (policyError !== null || settings === null) throw policyError;
+      checkTransferAllowed(settings.policy, record.target.backend?.url ?? null);
+    },
   });
 
   const client = (): BackendClient | null => {
@@ -144,9 +166,13 @@ export async function openDesktopServices(options: DesktopServicesOptions): Prom
   const files = new NodeFileSource();
   const addPaths = async (paths: readonly string[]): Promise<TransferRecord[]> => {
     // The verifyFile setting at the time of adding is kept with each transfer (as --verify-file is).
-    const verifyFile = (await usable()).effective.verifyFile.value;
+    const loaded = await usable();
+    const verifyFile = loaded.effective.verifyFile.value;
+    const signIn = options.signIns.get();
     const backend = client();
-    if (!backend) throw new DocksideError('BACKEND_AUTH', 'Sign in first (Settings): uploads go through your firm\'s Dockside backend.');
+    if (!signIn || !backend) throw new DocksideError('BACKEND_AUTH', 'Sign in first (Settings): uploads go through your firm\'s Dockside backend.');
+    // A sign-in made before IT locked the backend does not carry uploads elsewhere.
+    checkTransferAllowed(loaded.policy, signIn.backendUrl);
     const records: TransferRecord[] = [];
     for (const filePath of await expandPaths(paths)) {
       const { size } = await files.identify(filePath);
@@ -158,10 +184,13 @@ export async function openDesktopServices(options: DesktopServicesOptions): Prom
     return records;
   };
 
-  const transfers = new TransferBridge({ engine: manager, journal, addPaths, emit: options.emit, validateEvents: options.validate });
+  // What the user chose, held here; the window gets grants (file-grants.ts).
+  const grants = new FileGrants();
+  const transfers = new TransferBridge({ engine: manager, journal, addPaths, grants, emit: options.emit, validateEvents: options.validate });
   const auth = new AuthBridge({
     store: options.signIns,
     emit: options.emit,
+    allow: async (backendUrl) => checkPolicy((await usable()).policy, signInWrites(backendUrl), signInRefusal),
     verify: async ({ backendUrl, token }) => {
       // One cheap authenticated call: a bad token or a wrong address fails here, before saving.
       await new BackendClient({ url: checkBackendUrl(backendUrl), token, ...viaNetwork }).listUploads({ limit: 1 });
@@ -221,7 +250,9 @@ export async function openDesktopServices(options: DesktopServicesOptions): Prom
       applyEngineSettings(next);
       return withBuiltIn(toContractSettings(next.effective));
     },
-    'dialog:pickFiles': () => options.pickFiles(),
+    'dialog:pickFiles': async () => grants.issue(await options.pickFiles()),
+    // Electron's preload only (the harness refuses this channel: there the page is the sender).
+    'files:grantDropped': ({ paths }) => grants.issue(paths),
   };
 
   return {
@@ -254,6 +285,17 @@ export async function openDesktopServices(options: DesktopServicesOptions): Prom
 async function fallbackSettings(store: UserSettingsStore): Promise<LoadedSettings> {
   const { NO_POLICY, resolveSettings } = await import('../settings/index.js');
   return { policy: NO_POLICY, user: {}, effective: resolveSettings(NO_POLICY, {}, store.location), userLocation: store.location };
+}
+
+/** The policy gate for an upload through `backendUrl` (null: straight to S3), in the window's words. */
+function checkTransferAllowed(policy: LoadedPolicy, backendUrl: string | null): void {
+  checkPolicy(policy, uploadWrites(backendUrl), (refusals: readonly PolicyRefusal[]) => {
+    const refusal = refusals[0]!;
+    if (refusal.kind === 'lock' && refusal.setting === 'backendUrl') {
+      return `This upload would go through ${String(refusal.value)}, but your IT department set the Dockside backend to ${String(refusal.required)} (policy in ${refusal.origin}). Sign in to that one in Settings (and cancel uploads to the other).`;
+    }
+    return `Uploads straight to S3 are turned off by your IT department (policy in ${refusal.origin}).`;
+  });
 }
 
 function describe(error: unknown): string {

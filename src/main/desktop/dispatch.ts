@@ -51,11 +51,6 @@ export async function dispatchRequest<C extends RequestChannel>(
   }
 }
 
-/** True when `channel` names a request of the contract (transports receive channel names as text). */
-export function isRequestChannel(channel: string): channel is RequestChannel {
-  return Object.hasOwn(REQUESTS, channel);
-}
-
 /** Maps anything thrown by a handler to what the renderer may see: a code and a message for people. */
 export function toIpcError(error: unknown): IpcError {
   if (error instanceof DocksideError) return { code: error.code, message: error.message };

@@ -9,6 +9,7 @@ import type { LogEntry, RequestChannel, TransferView } from '../../shared/ipc-co
 import { isUnfinished, type TransferProgress, type TransferRecord } from '../../shared/transfer-model.js';
 import type { EngineEvents, TransferManager, UploadJournal } from '../engine/index.js';
 import type { RequestHandler } from './dispatch.js';
+import type { FileGrants } from './file-grants.js';
 import { validatingSink, type EventSink } from './event-sink.js';
 import { queryLog, toLogEntry } from '../support/log-query.js';
 import { toTransferView } from './transfer-view.js';
@@ -26,6 +27,8 @@ export interface TransferBridgeOptions {
    * backend when signed in). Lives in the composition root; returns the records, not started.
    */
   readonly addPaths: (paths: readonly string[]) => Promise<TransferRecord[]>;
+  /** The file grants main issued: `transfers:add` turns the window's grants back into paths here. */
+  readonly grants: Pick<FileGrants, 'redeem'>;
   /** Where the events go (the window in the app, the browser in the harness). */
   readonly emit: EventSink;
   /** Least time between two `transfers:changed` events (default 250 ms). */
@@ -84,8 +87,9 @@ export class TransferBridge {
     };
     return {
       'transfers:list': () => this.views(),
-      'transfers:add': async ({ paths }) => {
-        const records = await this.options.addPaths(paths);
+      'transfers:add': async ({ grants }) => {
+        // The window names no path: only what main issued for the user's own choice is added.
+        const records = await this.options.addPaths(this.options.grants.redeem(grants));
         for (const record of records) startQuietly(engine, record.id);
         this.schedule();
         return records.map((record) => view(record.id) ?? toTransferView(record));

@@ -1,7 +1,8 @@
 /**
  * What the window shows of a transfer: the journal's record, brought up to date by the engine's
- * latest progress snapshot while it runs. Pure. Only fields a person needs cross over; the target's
- * endpoint, KMS key and backend URL, the owner and the file identity stay in main.
+ * latest progress snapshot while it runs. Pure. Only fields a person needs cross over; the file's
+ * path (the page gets its name), the target's endpoint, KMS key and backend URL, the owner and the
+ * file identity stay in main.
  */
 import { ERROR_CODES, type ErrorCode } from '../../shared/errors.js';
 import type { TransferView } from '../../shared/ipc-contract.js';
@@ -21,7 +22,6 @@ export function toTransferView(record: TransferRecord, progress: TransferProgres
   return {
     id: record.id,
     fileName: baseName(record.filePath),
-    filePath: record.filePath,
     size,
     state: record.state,
     destination: `s3://${record.target.bucket}/${record.target.key}`,

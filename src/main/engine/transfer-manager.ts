@@ -55,6 +55,12 @@ export interface TransferManagerOptions {
   readonly verifyFile?: boolean;
   /** Bytes in flight per transfer at most (see RunnerDeps.maxInFlightBytes; default 10 GiB). */
   readonly maxInFlightBytes?: number;
+  /**
+   * Asked before a transfer starts, whoever starts it (a window, the tray, waking from sleep,
+   * launch); throws to refuse, and the transfer keeps its state. The desktop app puts IT's
+   * policy gate here: a transfer to a backend the policy no longer allows does not run.
+   */
+  readonly mayStart?: (record: TransferRecord) => void;
 }
 
 export interface AddTransferRequest {
@@ -159,6 +165,7 @@ export class TransferManager extends TypedEmitter<EngineEvents> {
     if (!isUnfinished(record.state)) {
       throw new DocksideError('INVALID_STATE', `Transfer ${id} is ${record.state}; there is nothing to resume.`);
     }
+    this.options.mayStart?.(record);
     // Claim before touching anything: the journal belongs to whoever is uploading the transfer.
     this.claimOrThrow(id, 'leave it to that one');
     if (record.state !== 'queued') {

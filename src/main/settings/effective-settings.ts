@@ -2,16 +2,17 @@
  * Effective settings: policy, then the user's own settings, then defaults, key by key. Pure:
  * the CLI and the desktop app both call these with what they loaded.
  *
- * Most policy keys lock the setting of the same name. Three are ceilings instead: maxConcurrency
- * (on concurrency), maxBandwidth (on bandwidthLimit) and maxActiveTransfers (on
- * maxActiveTransfers). Setting a value above a ceiling is refused; a value stored before the
+ * Which policy key locks or caps which setting is the one table in policy-gate.ts (POLICY_RULES):
+ * most lock the setting of the same name; maxConcurrency, maxBandwidth and maxActiveTransfers are
+ * ceilings. Setting a value above a ceiling is refused (by the gate); a value stored before the
  * ceiling was lowered is clamped, and then shows the policy as its source.
  */
 import { z } from 'zod';
 import { DocksideError } from '../../shared/errors.js';
 import type { Settings, SettingsPatch } from '../../shared/ipc-contract.js';
 import { describeIssues } from './policy-errors.js';
-import { backendUrlSchema, caCertificatesSchema, proxySchema, UPDATE_MODES, wholeNumber, type PolicyKey, type ProxySetting, type UpdateMode } from './policy-schema.js';
+import { checkPolicy, lockedByPolicy, policyRefusals, ruleFor, type SettingWrites } from './policy-gate.js';
+import { backendUrlSchema, caCertificatesSchema, proxySchema, UPDATE_MODES, wholeNumber, type ProxySetting, type UpdateMode } from './policy-schema.js';
 import type { LoadedPolicy } from './policy-sources.js';
 
 /** What a user may set (every key optional; absent means the default). */
@@ -84,18 +85,6 @@ export interface EffectiveSetting<T> {
 
 export type EffectiveSettings = { readonly [K in SettingKey]: EffectiveSetting<SettingValues[K]> };
 
-/** Policy keys that lock the setting of the same name. */
-const LOCKS = ['backendUrl', 'proxy', 'caCertificates', 'allowStandaloneUploads', 'logRetentionDays', 'updates', 'verifyFile'] as const satisfies readonly (PolicyKey & SettingKey)[];
-/** Policy keys that cap a numeric setting. */
-const CEILINGS = { concurrency: 'maxConcurrency', bandwidthLimit: 'maxBandwidth', maxActiveTransfers: 'maxActiveTransfers' } as const satisfies Partial<Record<SettingKey, PolicyKey>>;
-type CappedKey = keyof typeof CEILINGS;
-
-const DESCRIPTIONS: Record<CappedKey, string> = {
-  concurrency: 'parts in flight per file',
-  bandwidthLimit: 'bytes per second of upload bandwidth',
-  maxActiveTransfers: 'files uploading at once',
-};
-
 /** The reason shown next to a value IT set. */
 export function lockedReason(origin: string): string {
   return `Set by your IT department (${origin}).`;
@@ -109,28 +98,26 @@ export function resolveSettings(policy: LoadedPolicy, user: UserSettings, userOr
       ? { value: (user as Record<string, unknown>)[key], source: 'user', lockedReason: null, origin: userOrigin, ceiling: null }
       : { value: DEFAULT_SETTINGS[key], source: 'default', lockedReason: null, origin: 'default', ceiling: null };
   for (const key of SETTING_KEYS) {
-    if ((LOCKS as readonly string[]).includes(key) && policy.values[key as (typeof LOCKS)[number]] !== undefined) {
-      const origin = policy.origin[key as PolicyKey] ?? 'policy';
-      result[key] = { value: policy.values[key as (typeof LOCKS)[number]], source: 'policy', lockedReason: lockedReason(origin), origin, ceiling: null };
+    const constrained = ruleFor(key);
+    const set = constrained ? policy.values[constrained.policyKey] : undefined;
+    if (!constrained || set === undefined) {
+      result[key] = fromUser(key);
+      continue;
+    }
+    const { policyKey, rule } = constrained;
+    const origin = policy.origin[policyKey] ?? 'policy';
+    if (rule.kind === 'lock') {
+      result[key] = { value: set, source: 'policy', lockedReason: lockedReason(origin), origin, ceiling: null };
       continue;
     }
     const base = fromUser(key);
-    if (key in CEILINGS) {
-      const policyKey = CEILINGS[key as CappedKey];
-      const max = policy.values[policyKey];
-      if (max !== undefined) {
-        const origin = policy.origin[policyKey] ?? 'policy';
-        const ceiling = { max, origin };
-        // null (no limit) is above every ceiling.
-        if (base.value === null || (base.value as number) > max) {
-          result[key] = { value: max, source: 'policy', lockedReason: `Limited to ${max} ${DESCRIPTIONS[key as CappedKey]} by your IT department (${origin}).`, origin, ceiling };
-        } else {
-          result[key] = { ...base, ceiling };
-        }
-        continue;
-      }
-    }
-    result[key] = base;
+    const max = set as number;
+    const ceiling = { max, origin };
+    // A value stored before the ceiling was lowered (or null, no limit) is clamped to it.
+    result[key] =
+      policyRefusals(policy, { [key]: base.value }).length > 0
+        ? { value: max, source: 'policy', lockedReason: `Limited to ${max} ${rule.unit} by your IT department (${origin}).`, origin, ceiling }
+        : { ...base, ceiling };
   }
   return result as unknown as EffectiveSettings;
 }
@@ -149,28 +136,13 @@ export function applyUserPatch(policy: LoadedPolicy, user: UserSettings, patch: 
   const parsed = userSettingsSchema.safeParse(patch);
   if (!parsed.success) throw new DocksideError('INVALID_INPUT', `Settings not changed: ${describeIssues(parsed.error, patch)}.`);
   const changes = Object.fromEntries(Object.entries(parsed.data).filter(([, value]) => value !== undefined)) as UserSettings;
+  // The choke point decides; nothing is stored when it refuses.
+  checkPolicy(policy, changes as SettingWrites);
   const next: Record<string, unknown> = { ...user };
-  const refusals: string[] = [];
-  for (const [key, value] of Object.entries(changes) as [keyof UserSettings, unknown][]) {
-    if ((LOCKS as readonly string[]).includes(key)) {
-      const locked = policy.values[key as (typeof LOCKS)[number]];
-      if (locked !== undefined) {
-        if (!sameValue(locked, value)) refusals.push(`${key} is set by your IT department (${policy.origin[key as PolicyKey] ?? 'policy'}) and cannot be changed here`);
-        continue;
-      }
-    }
-    if (key in CEILINGS) {
-      const policyKey = CEILINGS[key as CappedKey];
-      const max = policy.values[policyKey];
-      if (max !== undefined && (value === null || (value as number) > max)) {
-        const what = value === null ? 'no limit' : String(value);
-        refusals.push(`${key} cannot be ${what}: your IT department allows at most ${max} ${DESCRIPTIONS[key as CappedKey]} (${policy.origin[policyKey] ?? 'policy'})`);
-        continue;
-      }
-    }
-    next[key] = value;
+  for (const [key, value] of Object.entries(changes)) {
+    // A locked key set to IT's own value is accepted and stores nothing.
+    if (!lockedByPolicy(policy, key as SettingKey)) next[key] = value;
   }
-  if (refusals.length > 0) throw new DocksideError('POLICY_LOCKED', `Settings not changed: ${refusals.join('; ')}.`);
   return next as UserSettings;
 }
 
@@ -197,8 +169,4 @@ export function toContractSettings(effective: EffectiveSettings): Settings {
     startAtLogin: pick('startAtLogin'),
     verifyFile: pick('verifyFile'),
   };
-}
-
-function sameValue(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
 }

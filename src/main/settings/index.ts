@@ -48,4 +48,18 @@ export {
 } from './effective-settings.js';
 export { JsonFileSettingsStore, MemoryUserSettingsStore, settingsFile, type UserSettingsStore } from './user-settings-store.js';
 export { loadSettings, changeSettings, type LoadedSettings } from './settings-service.js';
+export {
+  POLICY_RULES,
+  POLICY_RULE_KEYS,
+  PolicyLockedError,
+  checkPolicy,
+  policyRefusals,
+  settingsRefusal,
+  signInRefusal,
+  signInWrites,
+  uploadWrites,
+  type PolicyRefusal,
+  type PolicyRule,
+  type SettingWrites,
+} from './policy-gate.js';
 export { policyTemplates, POLICY_TEMPLATE_FILES } from './policy-templates.js';

@@ -1,18 +1,17 @@
 /**
  * Where files and folders are dropped, with a button for the OS picker (the keyboard way in). The
- * paths of dropped files come from `pathsForFiles` (the preload's webUtils in Electron); folders are
- * expanded in main.
+ * dropped `File` objects go to `onFiles` as they are: the preload reads their paths and main keeps
+ * them (the page gets grants, never a path); folders are expanded in main.
  */
 import { useState, type DragEvent } from 'react';
 
 export function DropZone({
-  onPaths,
+  onFiles,
   onPick,
-  pathsForFiles,
 }: {
-  readonly onPaths: (paths: string[]) => void;
+  /** Resolves false when none of the files is a file on this computer. */
+  readonly onFiles: (files: readonly File[]) => Promise<boolean>;
   readonly onPick: () => void;
-  readonly pathsForFiles: (files: readonly File[]) => string[];
 }) {
   const [over, setOver] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
@@ -27,13 +26,7 @@ export function DropZone({
     setOver(false);
     const files = Array.from(event.dataTransfer.files);
     if (files.length === 0) return;
-    const paths = pathsForFiles(files);
-    if (paths.length === 0) {
-      setNotice('These files cannot be read from here; use “Choose files…” instead.');
-      return;
-    }
-    setNotice(null);
-    onPaths(paths);
+    void onFiles(files).then((added) => setNotice(added ? null : 'These files cannot be read from here; use “Choose files…” instead.'));
   };
 
   return (

@@ -22,7 +22,7 @@ export function UploadRow({
   return (
     <li className={`upload-row state-${row.state}${charted ? ' charted' : ''}`} aria-label={row.fileName}>
       <div className="upload-row-head">
-        <span className="file-name" title={transfer.filePath}>
+        <span className="file-name" title={row.fileName}>
           {row.fileName}
         </span>
         <span className="state-label">{row.stateLabel}</span>

@@ -10,7 +10,7 @@ import type { TransferAction } from './transfer-row-view.js';
 import { assertNever, initialTransfersState, transfersReducer } from './transfers-state.js';
 import { UploadRow } from './upload-row.js';
 
-export function UploadsView({ pathsForFiles }: { readonly pathsForFiles: (files: readonly File[]) => string[] }) {
+export function UploadsView({ grantsForDrop }: { readonly grantsForDrop: (files: readonly File[]) => Promise<string[]> }) {
   const api = useApi();
   const [state, dispatch] = useReducer(transfersReducer, initialTransfersState);
   const [error, setError] = useState<string | null>(null);
@@ -36,12 +36,26 @@ export function UploadsView({ pathsForFiles }: { readonly pathsForFiles: (files:
       (reason: unknown) => setError(describeError(reason)),
     );
   };
-  const add = (paths: string[]) => {
-    run(api.transfersAdd({ paths }).then((transfers) => dispatch({ type: 'changed', transfers })));
+  // Grants from the picker or a drop, never paths: main holds what the user chose.
+  const add = async (grants: string[]) => {
+    if (grants.length === 0) return;
+    dispatch({ type: 'changed', transfers: await api.transfersAdd({ grants }) });
   };
   const pick = () => {
-    run(api.dialogPickFiles().then((paths) => (paths.length > 0 ? add(paths) : undefined)));
+    run(api.dialogPickFiles().then(add));
   };
+  /** Resolves false when no dropped file is a file on this computer (the drop zone says what to do instead). */
+  const drop = (files: readonly File[]): Promise<boolean> =>
+    grantsForDrop(files).then(
+      (grants) => {
+        if (grants.length > 0) run(add(grants));
+        return grants.length > 0;
+      },
+      (reason: unknown) => {
+        setError(describeError(reason));
+        return true;
+      },
+    );
   const act = (action: TransferAction, id: string) => {
     switch (action) {
       case 'pause':
@@ -65,7 +79,7 @@ export function UploadsView({ pathsForFiles }: { readonly pathsForFiles: (files:
     <div className="uploads-view">
       <h1>Uploads</h1>
       <ErrorBanner message={error} onDismiss={() => setError(null)} />
-      <DropZone onPaths={add} onPick={pick} pathsForFiles={pathsForFiles} />
+      <DropZone onFiles={drop} onPick={pick} />
       {state.transfers.length === 0 ? (
         <p className="empty">Nothing is uploading. Add files to start.</p>
       ) : (

@@ -5,6 +5,7 @@ import { record } from './fixtures.js';
 import { handlers } from './fake-ipc-main.js';
 import type { EventSink } from '../../../src/main/desktop/event-sink.js';
 import { TransferBridge } from '../../../src/main/desktop/transfer-bridge.js';
+import { FileGrants } from '../../../src/main/desktop/file-grants.js';
 
 vi.mock('electron', async () => ({ ipcMain: (await import('./fake-ipc-main.js')).ipcMain }));
 
@@ -76,7 +77,7 @@ function setup(options: { lock?: boolean; argv?: string[]; records?: Array<[stri
   const close = vi.fn(async () => undefined);
   // The real transfer handlers over the fake engine, as desktop-services wires them.
   const openEngine = vi.fn(async (emit: EventSink) => {
-    const bridge = new TransferBridge({ engine: engine as never, journal, addPaths, emit, validateEvents: true });
+    const bridge = new TransferBridge({ engine: engine as never, journal, addPaths, grants: new FileGrants(), emit, validateEvents: true });
     return {
       engine: engine as never,
       journal,

@@ -16,7 +16,7 @@ function setup(verify: (s: SignIn) => Promise<{ user: string | null }> = async (
   let saved: SignIn | null = null;
   const store = { get: () => saved, set: vi.fn((s: SignIn) => ((saved = s), true)), clear: vi.fn(() => (saved = null)) };
   const window = { isDestroyed: () => false, send: vi.fn() };
-  const bridge = new AuthBridge({ store, verify: vi.fn(verify), emit: windowsSink(() => [window as never]) });
+  const bridge = new AuthBridge({ store, verify: vi.fn(verify), allow: async () => undefined, emit: windowsSink(() => [window as never]) });
   return { bridge, store, window, h: bridge.handlers() };
 }
 

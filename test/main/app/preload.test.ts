@@ -1,5 +1,10 @@
-import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { apiEventName, apiMethodName, EVENTS, REQUESTS } from '../../../src/shared/ipc-contract.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { dispatchRequest, type HandlerMap } from '../../../src/main/desktop/dispatch.js';
+import { FileGrants } from '../../../src/main/desktop/file-grants.js';
+import { apiEventName, apiMethodName, EVENTS, PAGE_CHANNELS, PRELOAD_CHANNELS, REQUESTS, type RequestChannel } from '../../../src/shared/ipc-contract.js';
 
 const fake = vi.hoisted(() => {
   type Listener = (event: unknown, payload: unknown) => void;
@@ -20,25 +25,33 @@ const fake = vi.hoisted(() => {
   const emit = (channel: string, payload: unknown) => {
     for (const listener of listeners.get(channel) ?? []) listener({ sender: ipcRenderer, senderId: 0 }, payload);
   };
-  const webUtils = { getPathForFile: vi.fn(() => '/data/dropped.bin') };
-  return { listeners, exposed, ipcRenderer, contextBridge, emit, webUtils };
+  // Electron gives a path only for a File that came from the OS (a drop, a file input); a File the
+  // page made has none ('' from webUtils). The test marks which Files "came from the OS".
+  const osPaths = new WeakMap<object, string>();
+  const webUtils = { getPathForFile: vi.fn((file: object) => osPaths.get(file) ?? '') };
+  return { listeners, exposed, ipcRenderer, contextBridge, emit, webUtils, osPaths };
 });
 vi.mock('electron', () => ({ ipcRenderer: fake.ipcRenderer, contextBridge: fake.contextBridge, webUtils: fake.webUtils }));
 
 await import('../../../src/main/app/preload.js');
 const api = fake.exposed.get('dockside') as Record<string, (...args: unknown[]) => unknown>;
+const files = fake.exposed.get('docksideFiles') as { grantDropped: (files: unknown) => Promise<string[]> };
 
-beforeEach(() => fake.ipcRenderer.invoke.mockClear());
+beforeEach(() => {
+  // A block, not an arrow's value: a function returned from beforeEach is run as its teardown.
+  fake.ipcRenderer.invoke.mockClear();
+});
 
 describe('the preload', () => {
   it('exposes exactly one method per request channel and one subscription per event channel, nothing else', () => {
-    // Two names only: the IPC API, and the renderer-local path of a dropped file (webUtils, no IPC).
+    // Two names only: the IPC API, and the drop bridge (File objects in, grants out: never a path).
     expect([...fake.exposed.keys()].sort()).toEqual(['dockside', 'docksideFiles']);
-    const files = fake.exposed.get('docksideFiles') as Record<string, unknown>;
-    expect(Object.keys(files)).toEqual(['pathForFile']);
+    expect(Object.keys(files)).toEqual(['grantDropped']);
     expect(Object.isFrozen(files)).toBe(true);
-    expect((files.pathForFile as (f: unknown) => string)({ name: 'dropped.bin' })).toBe('/data/dropped.bin');
-    const expected = [...Object.keys(REQUESTS).map((c) => apiMethodName(c as never)), ...Object.keys(EVENTS).map((c) => apiEventName(c as never))];
+    // The page's channels only: the preload's own (a dropped file's path) has no method.
+    expect(PAGE_CHANNELS).toEqual(Object.keys(REQUESTS).filter((c) => !(PRELOAD_CHANNELS as readonly string[]).includes(c)));
+    expect(Object.keys(api)).not.toContain(apiMethodName('files:grantDropped'));
+    const expected = [...PAGE_CHANNELS.map((c) => apiMethodName(c)), ...Object.keys(EVENTS).map((c) => apiEventName(c as never))];
     expect(Object.keys(api).sort()).toEqual([...expected].sort());
     for (const value of Object.values(api)) expect(typeof value).toBe('function');
     expect(Object.isFrozen(api)).toBe(true);
@@ -83,5 +96,69 @@ describe('the preload', () => {
 
   it('refuses a subscription without a function', () => {
     expect(() => api.onAuthChanged!('not a function')).toThrow(TypeError);
+  });
+});
+
+describe('the preload and main: the page names no path', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dockside-preload-'));
+  const real = join(dir, 'dropped.bin');
+  writeFileSync(real, 'dropped by the user');
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Main's side as desktop-services wires it: grants for the preload's drop channel, transfers:add redeems them. */
+  function wireMain() {
+    const grants = new FileGrants();
+    const added: string[] = [];
+    const handlers: Partial<HandlerMap> = {
+      'files:grantDropped': ({ paths }) => grants.issue(paths),
+      'transfers:add': ({ grants: ids }) => (added.push(...grants.redeem(ids)), []),
+    };
+    fake.ipcRenderer.invoke.mockImplementation(async (channel: unknown, ...args: unknown[]) =>
+      dispatchRequest(channel as RequestChannel, handlers[channel as RequestChannel] as never, args, { validateResponses: true }),
+    );
+    return { added };
+  }
+
+  /** A File as a drop from the OS gives it: with a path only the preload can read. */
+  function osFile(path: string): File {
+    const file = new File(['dropped by the user'], 'dropped.bin');
+    fake.osPaths.set(file, path);
+    return file;
+  }
+
+  it('a dropped file reaches main by its path, read in the preload; the page holds only a grant', async () => {
+    const { added } = wireMain();
+    const granted = await files.grantDropped([osFile(real)]);
+    expect(granted).toEqual([expect.stringMatching(/^[0-9a-f]{32}$/)]);
+    expect(JSON.stringify(granted)).not.toContain(dir);
+    await api.transfersAdd!({ grants: granted });
+    expect(added).toEqual([real]);
+  });
+
+  it('a File the page made (no path) gets no grant, and nothing is sent to main', async () => {
+    const { added } = wireMain();
+    await expect(files.grantDropped([new File(['x'], '/etc/shadow'), new File(['x'], 'id_rsa')])).resolves.toEqual([]);
+    expect(fake.ipcRenderer.invoke).not.toHaveBeenCalled();
+    expect(added).toEqual([]);
+  });
+
+  it('a string (or a look-alike object) is refused by the drop bridge, and by transfers:add in main', async () => {
+    const { added } = wireMain();
+    for (const notFiles of ['/etc/shadow', ['/etc/shadow'], [{ name: 'shadow', path: '/etc/shadow' }], undefined]) {
+      await expect(files.grantDropped(notFiles)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    }
+    expect(fake.ipcRenderer.invoke).not.toHaveBeenCalled();
+    // A path handed straight to transfers:add, in the old shape or as a grant: the schema refuses both.
+    await expect(api.transfersAdd!({ paths: ['/etc/shadow'] })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(api.transfersAdd!({ grants: ['/etc/shadow'] })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    expect(added).toEqual([]);
+  });
+
+  it('an id main did not issue is refused (FILE_NOT_CHOSEN), whatever it is', async () => {
+    const { added } = wireMain();
+    const errors = await Promise.all(['0'.repeat(32), 'deadbeef'.repeat(4)].map((id) => (api.transfersAdd!({ grants: [id] }) as Promise<unknown>).catch((e: unknown) => e)));
+    expect(errors[0]).toMatchObject({ code: 'FILE_NOT_CHOSEN' });
+    expect(errors[1]).toEqual(errors[0]);
+    expect(added).toEqual([]);
   });
 });

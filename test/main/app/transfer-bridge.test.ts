@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DocksideError } from '../../../src/shared/errors.js';
 import { EVENTS, REQUESTS, type RequestChannel } from '../../../src/shared/ipc-contract.js';
 import type { TransferLogEntry, TransferProgress, TransferRecord, TransferState } from '../../../src/shared/transfer-model.js';
+import { FileGrants } from '../../../src/main/desktop/file-grants.js';
 import { record } from './fixtures.js';
 import { handlers } from './fake-ipc-main.js';
 
@@ -83,13 +84,15 @@ const window = { isDestroyed: () => false, send: vi.fn() };
 let engine: FakeEngine;
 let addPaths: ReturnType<typeof vi.fn<(paths: readonly string[]) => Promise<TransferRecord[]>>>;
 let bridge: InstanceType<typeof TransferBridge>;
+let grants: FileGrants;
 
 beforeEach(() => {
   vi.useFakeTimers();
   window.send.mockClear();
   engine = new FakeEngine();
   addPaths = vi.fn(async (paths: readonly string[]) => paths.map((p, i) => engine.put({ id: `n${i}`, filePath: p, state: 'queued', createdAt: 5000 + i })));
-  bridge = new TransferBridge({ engine: engine as never, journal: fakeJournal([]), addPaths, emit: windowsSink(() => [window as never]), validateEvents: true });
+  grants = new FileGrants();
+  bridge = new TransferBridge({ engine: engine as never, journal: fakeJournal([]), addPaths, grants, emit: windowsSink(() => [window as never]), validateEvents: true });
 });
 afterEach(() => {
   bridge.stop();
@@ -113,12 +116,25 @@ describe('transfer handlers', () => {
     expect(view).toMatchObject({ bytesDone: 500, bytesPerSecond: 1e6, etaSeconds: 9 });
   });
 
-  it('adds paths, starts each transfer, and carries on past one held by another process', async () => {
+  it('adds the files main granted, starts each transfer, and carries on past one held by another process', async () => {
     engine.busy.add('n0');
-    const views = await bridge.handlers()['transfers:add']({ paths: ['/a/one.bin', '/a/two.bin'] });
+    const views = await bridge.handlers()['transfers:add']({ grants: grants.issue(['/a/one.bin', '/a/two.bin']) });
     expect(addPaths).toHaveBeenCalledWith(['/a/one.bin', '/a/two.bin']);
     expect(engine.calls).toEqual(['start n0', 'start n1']);
     expect(views.map((v) => [v.fileName, v.state])).toEqual([['one.bin', 'queued'], ['two.bin', 'queued']]);
+    // The window gets names, never where the files are.
+    expect(JSON.stringify(views)).not.toContain('/a/');
+  });
+
+  it('a grant main did not issue, or one used already, is FILE_NOT_CHOSEN and adds nothing', async () => {
+    const add = bridge.handlers()['transfers:add'];
+    const [used] = grants.issue(['/a/one.bin']);
+    await add({ grants: [used!] });
+    addPaths.mockClear();
+    for (const bad of [[used!], ['0'.repeat(32)], [grants.issue(['/a/two.bin'])[0]!, 'f'.repeat(32)]]) {
+      await expect(Promise.resolve().then(() => add({ grants: bad }))).rejects.toMatchObject({ code: 'FILE_NOT_CHOSEN' });
+    }
+    expect(addPaths).not.toHaveBeenCalled();
   });
 
   it('pauses, resumes, cancels and retries by id; an unknown id is TRANSFER_NOT_FOUND', async () => {
@@ -240,7 +256,7 @@ describe('no credentials reach the renderer', () => {
   it('no response or event of these handlers has a secret-named key or a secret value', async () => {
     const journal = fakeJournal([logEntry(1, { data: { sessionToken: 'FQoG-SECRET', accessKeyId: 'AKIA-SECRET', credentials: { secretAccessKey: 'SK-SECRET' } } })]);
     bridge.stop();
-    bridge = new TransferBridge({ engine: engine as never, journal, addPaths, emit: windowsSink(() => [window as never]), validateEvents: true });
+    bridge = new TransferBridge({ engine: engine as never, journal, addPaths, grants, emit: windowsSink(() => [window as never]), validateEvents: true });
     engine.put({ id: 'a1', state: 'running' });
     engine.put({ id: 'f1', state: 'failed', errorCode: 'CREDENTIALS_EXPIRED', errorMessage: 'The upload credentials expired.' });
     const PAGE = 'file:///app/index.html';
@@ -248,7 +264,7 @@ describe('no credentials reach the renderer', () => {
     const event = { sender: window, senderFrame: { parent: null, url: PAGE } };
     const requests: Partial<Record<RequestChannel, unknown>> = {
       'transfers:list': undefined,
-      'transfers:add': { paths: ['/x/y.bin'] },
+      'transfers:add': { grants: grants.issue(['/x/y.bin']) },
       'transfers:pause': { id: 'a1' },
       'transfers:resume': { id: 'a1' },
       'transfers:retry': { id: 'f1' },

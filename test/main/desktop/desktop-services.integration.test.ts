@@ -9,12 +9,19 @@ import type { SignIn } from '../../../src/main/desktop/auth-bridge.js';
 import { openDesktopServices, type DesktopServices } from '../../../src/main/desktop/desktop-services.js';
 import { toIpcError } from '../../../src/main/desktop/dispatch.js';
 import { MemoryUserSettingsStore, type PolicyEnvironment } from '../../../src/main/settings/index.js';
-import { createUploadResponse } from '../../support/backend-fixtures.js';
-import { sendJson, startLocalHttp, type LocalHttp } from '../../support/local-http.js';
+import { startGrantingBackend, startLocalHttp } from '../../support/local-http.js';
 import { S3_MAX_OBJECT_BYTES, sparseDir } from '../../support/sparse-file.js';
 
 let dir: string;
 let services: DesktopServices | null = null;
+/** What the stand-in file dialog returns. */
+let picked: string[] = [];
+
+/** Adds `paths` as the window does: the dialog's grants, then transfers:add with them. */
+async function addByPicker(s: DesktopServices, paths: string[]) {
+  picked = paths;
+  return s.handlers['transfers:add']({ grants: await s.handlers['dialog:pickFiles'](undefined) });
+}
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'dockside-desktop-'));
@@ -25,18 +32,19 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Linux, with the policy file at `policy` (absent when undefined). */
-function policyAt(policy: string | undefined): Partial<PolicyEnvironment> {
+/** Linux, with the policy file at `policy` (absent when undefined; a function is read each time). */
+function policyAt(policy: string | undefined | (() => string | undefined)): Partial<PolicyEnvironment> {
+  const text = typeof policy === 'function' ? policy : () => policy;
   return {
     platform: 'linux',
     env: {},
     userName: 'ann',
-    readFile: async (path) => (path === '/etc/dockside/policy.json' ? (policy ?? null) : null),
-    exists: async (path) => path === '/etc/dockside/policy.json' && policy !== undefined,
+    readFile: async (path) => (path === '/etc/dockside/policy.json' ? (text() ?? null) : null),
+    exists: async (path) => path === '/etc/dockside/policy.json' && text() !== undefined,
   };
 }
 
-async function open(policy: string | undefined, onSettingsChanged = vi.fn(), builtInBackendUrl: string | null = null, signIn: SignIn | null = null) {
+async function open(policy: string | undefined | (() => string | undefined), onSettingsChanged = vi.fn(), builtInBackendUrl: string | null = null, signIn: SignIn | null = null) {
   const emit = vi.fn();
   services = await openDesktopServices({
     home: join(dir, 'home'),
@@ -44,7 +52,7 @@ async function open(policy: string | undefined, onSettingsChanged = vi.fn(), bui
     settingsStore: new MemoryUserSettingsStore(),
     policyEnvironment: policyAt(policy),
     emit,
-    pickFiles: async () => [],
+    pickFiles: async () => picked,
     chooseDiagnosticsFile: async (name) => join(dir, name),
     appVersion: '1.2.3',
     validate: true,
@@ -53,19 +61,6 @@ async function open(policy: string | undefined, onSettingsChanged = vi.fn(), bui
     log: () => undefined,
   });
   return { services, emit, onSettingsChanged };
-}
-
-/** A backend that grants an upload (a new id each time) for every POST /v1/uploads; nothing else. */
-async function grantingBackend(): Promise<LocalHttp> {
-  const backend = await startLocalHttp();
-  let n = 0;
-  backend.handle((req, res) => {
-    if (req.method !== 'POST' || req.url !== '/v1/uploads') return sendJson(res, 404, { error: { code: 'NOT_FOUND', message: 'no such route' } });
-    const granted = createUploadResponse();
-    const id = `${granted.id.slice(0, -1)}${++n}`;
-    sendJson(res, 201, { ...granted, id, target: { ...granted.target, endpoint: backend.url, key: `uploads/${id}/file.bin` } });
-  });
-  return backend;
 }
 
 describe('openDesktopServices', () => {
@@ -85,7 +80,7 @@ describe('openDesktopServices', () => {
   });
 
   it('verifyFile: settings:get shows it, settings:set turns it on for the engine, and a file added afterwards is journaled with it', async () => {
-    const backend = await grantingBackend();
+    const backend = await startGrantingBackend();
     try {
       const { services: s, onSettingsChanged } = await open(undefined, vi.fn(), null, { backendUrl: backend.url, token: 't' });
       expect((await s.handlers['settings:get'](undefined)).verifyFile).toEqual({ value: false, source: 'default', lockedReason: null });
@@ -110,7 +105,7 @@ describe('openDesktopServices', () => {
   });
 
   it('verifyFile set by policy: shown locked with the reason, a change refused, every file added journaled with it', async () => {
-    const backend = await grantingBackend();
+    const backend = await startGrantingBackend();
     try {
       const { services: s } = await open(JSON.stringify({ verifyFile: true }), vi.fn(), null, { backendUrl: backend.url, token: 't' });
       expect((await s.handlers['settings:get'](undefined)).verifyFile).toEqual({
@@ -135,7 +130,7 @@ describe('openDesktopServices', () => {
     expect(s.policyError()).toMatchObject({ code: 'POLICY_INVALID' });
     await expect(s.handlers['settings:get'](undefined)).rejects.toMatchObject({ code: 'POLICY_INVALID', message: expect.stringContaining('/etc/dockside/policy.json') });
     writeFileSync(join(dir, 'a.bin'), 'x');
-    await expect(s.handlers['transfers:add']({ paths: [join(dir, 'a.bin')] })).rejects.toMatchObject({ code: 'POLICY_INVALID' });
+    await expect(addByPicker(s, [join(dir, 'a.bin')])).rejects.toMatchObject({ code: 'POLICY_INVALID' });
     expect(s.manager.list()).toEqual([]);
     expect(await s.handlers['log:query']({ limit: 10 })).toEqual(expect.any(Array));
   });
@@ -154,8 +149,41 @@ describe('openDesktopServices', () => {
     const { services: s } = await open(undefined);
     await expect(s.handlers['history:list'](undefined)).resolves.toEqual([]);
     writeFileSync(join(dir, 'a.bin'), 'x');
-    await expect(s.handlers['transfers:add']({ paths: [join(dir, 'a.bin')] })).rejects.toMatchObject({ code: 'BACKEND_AUTH', message: expect.stringMatching(/sign in/i) });
+    await expect(addByPicker(s, [join(dir, 'a.bin')])).rejects.toMatchObject({ code: 'BACKEND_AUTH', message: expect.stringMatching(/sign in/i) });
     expect(await s.handlers['auth:status'](undefined)).toEqual({ signedIn: false, backendUrl: null, user: null });
+  });
+
+  it('signed in before IT locked another backend: adding files is refused by the policy gate, nothing journaled, the backend not asked', async () => {
+    const backend = await startGrantingBackend();
+    try {
+      const { services: s } = await open(JSON.stringify({ backendUrl: 'https://it.firm.example' }), vi.fn(), null, { backendUrl: backend.url, token: 't' });
+      writeFileSync(join(dir, 'a.bin'), 'a');
+      await expect(addByPicker(s, [join(dir, 'a.bin')])).rejects.toMatchObject({
+        code: 'POLICY_LOCKED',
+        message: expect.stringContaining('your IT department set the Dockside backend to https://it.firm.example (policy in /etc/dockside/policy.json)'),
+      });
+      expect(backend.requests).toEqual([]);
+      expect(s.manager.list()).toEqual([]);
+    } finally {
+      await backend.close();
+    }
+  });
+
+  it('a transfer journaled through a backend IT no longer allows does not start, whoever starts it (window, tray, launch)', async () => {
+    const backend = await startGrantingBackend();
+    let policy: string | undefined;
+    try {
+      const { services: s } = await open(() => policy, vi.fn(), null, { backendUrl: backend.url, token: 't' });
+      writeFileSync(join(dir, 'a.bin'), 'a');
+      const [record] = await s.addPaths([join(dir, 'a.bin')]);
+      policy = JSON.stringify({ backendUrl: 'https://it.firm.example' });
+      await expect(Promise.resolve().then(() => s.handlers['transfers:resume']({ id: record!.id }))).rejects.toMatchObject({ code: 'POLICY_LOCKED' });
+      // The engine's own start (what the tray, waking up and launch call) asks the same gate.
+      expect(() => s.manager.start(record!.id)).toThrow(expect.objectContaining({ code: 'POLICY_LOCKED' }));
+      expect(s.manager.get(record!.id)).toMatchObject({ state: 'queued' });
+    } finally {
+      await backend.close();
+    }
   });
 
   it('signed in: a file above 48.8 TiB is refused as FILE_TOO_LARGE before the backend is asked for an upload', async () => {
@@ -164,7 +192,7 @@ describe('openDesktopServices', () => {
     try {
       const big = sparse.file('too-big.bin', S3_MAX_OBJECT_BYTES + 1);
       const { services: s } = await open(undefined, vi.fn(), null, { backendUrl: backend.url, token: 't' });
-      const error: unknown = await Promise.resolve(s.handlers['transfers:add']({ paths: [big] })).then(
+      const error: unknown = await addByPicker(s, [big]).then(
         () => null,
         (e: unknown) => e,
       );

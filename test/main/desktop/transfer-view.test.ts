@@ -20,12 +20,12 @@ function progress(overrides: Partial<TransferProgress> = {}): TransferProgress {
 }
 
 describe('toTransferView', () => {
-  it('maps a running transfer with its live progress', () => {
+  it('maps a running transfer with its live progress; the file’s name crosses, never its path', () => {
     const view = toTransferView(record(), progress());
+    expect(JSON.stringify(view)).not.toContain('/Users/ann/Matters');
     expect(view).toEqual({
       id: '01jabc',
       fileName: 'discovery.tar',
-      filePath: '/Users/ann/Matters/2026/discovery.tar',
       size: 40 * GiB,
       state: 'running',
       destination: 's3://dock/uploads/ann/discovery.tar',

@@ -6,10 +6,12 @@ import { createFakeApi, type FakeApi } from '../fake-api.js';
 import { transfer } from '../fixtures.js';
 import { renderWithApi } from '../render.js';
 
-const noPaths = () => [];
+const noGrants = async () => [];
+const GRANT_A = 'a'.repeat(32);
+const GRANT_B = 'b'.repeat(32);
 
-async function renderUploads(api: FakeApi, pathsForFiles: (files: readonly File[]) => string[] = noPaths) {
-  const result = renderWithApi(<UploadsView pathsForFiles={pathsForFiles} />, api);
+async function renderUploads(api: FakeApi, grantsForDrop: (files: readonly File[]) => Promise<string[]> = noGrants) {
+  const result = renderWithApi(<UploadsView grantsForDrop={grantsForDrop} />, api);
   await waitFor(() => expect(api.transfersList).toHaveBeenCalled());
   return result;
 }
@@ -131,11 +133,11 @@ describe('UploadsView', () => {
     expect(api.transfersPauseAll).toHaveBeenCalledTimes(1);
   });
 
-  it('the picker adds the chosen paths', async () => {
-    const api = createFakeApi({ picked: ['/data/a.zip', '/data/folder'] });
+  it('the picker adds what was chosen by the grants main gave, never by path', async () => {
+    const api = createFakeApi({ picked: [GRANT_A, GRANT_B] });
     await renderUploads(api);
     fireEvent.click(button('Choose files…'));
-    await waitFor(() => expect(api.transfersAdd).toHaveBeenCalledWith({ paths: ['/data/a.zip', '/data/folder'] }));
+    await waitFor(() => expect(api.transfersAdd).toHaveBeenCalledWith({ grants: [GRANT_A, GRANT_B] }));
   });
 
   it('a cancelled picker adds nothing', async () => {
@@ -146,13 +148,22 @@ describe('UploadsView', () => {
     expect(api.transfersAdd).not.toHaveBeenCalled();
   });
 
-  it('dropped files are added by their paths', async () => {
+  it('dropped files go to the file bridge as File objects, and are added by the grants it gives', async () => {
     const api = createFakeApi();
-    const pathsForFiles = vi.fn((files: readonly File[]) => files.map((file) => `/dropped/${file.name}`));
-    await renderUploads(api, pathsForFiles);
+    const grantsForDrop = vi.fn(async (files: readonly File[]) => files.map(() => GRANT_A));
+    await renderUploads(api, grantsForDrop);
     const file = new File(['x'], 'a.zip');
     fireEvent.drop(screen.getByRole('region', { name: 'Add files' }), { dataTransfer: { files: [file] } });
-    await waitFor(() => expect(api.transfersAdd).toHaveBeenCalledWith({ paths: ['/dropped/a.zip'] }));
+    await waitFor(() => expect(api.transfersAdd).toHaveBeenCalledWith({ grants: [GRANT_A] }));
+    expect(grantsForDrop).toHaveBeenCalledWith([file]);
+  });
+
+  it('a drop the file bridge refuses shows why, and adds nothing', async () => {
+    const api = createFakeApi();
+    await renderUploads(api, async () => Promise.reject({ code: 'INVALID_INPUT', message: 'Only files dropped on the window can be added this way.' }));
+    fireEvent.drop(screen.getByRole('region', { name: 'Add files' }), { dataTransfer: { files: [new File(['x'], 'a.zip')] } });
+    expect((await screen.findByRole('alert')).textContent).toContain('Only files dropped on the window can be added this way.');
+    expect(api.transfersAdd).not.toHaveBeenCalled();
   });
 
   it('a drop without readable paths explains what to do instead', async () => {

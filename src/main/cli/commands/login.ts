@@ -2,8 +2,8 @@
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { BackendClient } from '../../engine/index.js';
-import { normaliseUrl, removeLogin, saveLogin } from '../backend-login.js';
-import { policyBackendUrl, settingsOrStop } from '../cli-settings.js';
+import { removeLogin, saveLogin } from '../backend-login.js';
+import { assertSignInAllowed, settingsOrStop } from '../cli-settings.js';
 import { backendFetch } from '../cli-network.js';
 import { backendUrlOption, UsageError } from '../cli-options.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
@@ -20,10 +20,7 @@ export function registerLogin(program: Command, setExit: (code: ExitCode) => voi
       // A backend IT set by policy is the only one to sign in to (nothing is asked or saved otherwise).
       const settings = await settingsOrStop(globalHome(program), setExit);
       if (!settings) return;
-      const required = policyBackendUrl(settings.effective);
-      if (required !== null && normaliseUrl(flags.backend) !== required) {
-        throw new UsageError(`Your IT department set the Dockside backend to ${required} (policy in ${settings.effective.backendUrl.origin}); sign in to that one: \`dockside login --backend ${required}\`.`);
-      }
+      assertSignInAllowed(settings.policy, flags.backend);
       const token = flags.token ?? process.env.DOCKSIDE_TOKEN ?? (await readTokenLine());
       if (!token) throw new UsageError('Give the token with --token, $DOCKSIDE_TOKEN or on stdin.');
       // Check the token before keeping it, so a typo is found now, not in the middle of an upload.

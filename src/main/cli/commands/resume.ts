@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { isUnfinished } from '../../../shared/transfer-model.js';
 import { UsageError } from '../cli-options.js';
-import { assertStandaloneAllowed, engineSettingsWithin, policyBackendUrl, settingsOrStop } from '../cli-settings.js';
+import { assertUploadAllowed, engineSettingsWithin, settingsOrStop } from '../cli-settings.js';
 import { openEngine } from '../compose.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { createProgressView } from '../progress-view.js';
@@ -26,8 +26,7 @@ export function registerResume(program: Command, setExit: (code: ExitCode) => vo
     // An invalid machine-wide policy stops here (exit 78), before the journal is opened.
     const settings = await settingsOrStop(home, setExit);
     if (!settings) return;
-    const { effective } = settings;
-    const limits = engineSettingsWithin(flags, effective);
+    const limits = engineSettingsWithin(flags, settings);
     const engine = openEngine({ home, ...limits });
     try {
       const records = flags.all
@@ -44,15 +43,10 @@ export function registerResume(program: Command, setExit: (code: ExitCode) => vo
         return;
       }
       // The policy may have changed since these transfers started: check each before any runs.
-      const policyUrl = policyBackendUrl(effective);
       for (const record of records) {
         const backend = record.target.backend;
-        if (!backend) assertStandaloneAllowed(effective, `Transfer ${record.id} (straight to s3://${record.target.bucket})`);
-        else if (policyUrl !== null && backend.url !== policyUrl) {
-          throw new UsageError(
-            `Transfer ${record.id} goes through the backend ${backend.url}, but your IT department set the Dockside backend to ${policyUrl} (policy in ${effective.backendUrl.origin}). Cancel it (\`dockside cancel ${record.id}\`) and upload the file again.`,
-          );
-        }
+        const what = backend ? `Transfer ${record.id}` : `Transfer ${record.id} (straight to s3://${record.target.bucket})`;
+        assertUploadAllowed(settings.policy, backend?.url ?? null, what, `Cancel it (\`dockside cancel ${record.id}\`) and upload the file again.`);
       }
       setExit(await runTransfers(engine, records, createProgressView(outputMode(flags))));
     } finally {

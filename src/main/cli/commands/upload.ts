@@ -8,10 +8,10 @@ import { BackendClient, backendTargetFor, NodeFileSource } from '../../engine/in
 import { backendFetch } from '../cli-network.js';
 import { resolveBackendLogin, type BackendLogin } from '../backend-login.js';
 import { checkObjectKey, checksumTypeOption, endpointOption, partSizeOption, UsageError } from '../cli-options.js';
-import { assertStandaloneAllowed, engineSettingsWithin, policyBackendLogin, policyBackendUrl, settingsOrStop } from '../cli-settings.js';
+import { assertUploadAllowed, engineSettingsWithin, policyBackendLogin, policyBackendUrl, settingsOrStop } from '../cli-settings.js';
 import { openEngine, type Engine, type EngineSettings } from '../compose.js';
 import type { ExitCode } from '../exit-codes.js';
-import type { EffectiveSettings } from '../../settings/index.js';
+import type { LoadedSettings } from '../../settings/index.js';
 import { createProgressView } from '../progress-view.js';
 import { runTransfers } from '../run-transfers.js';
 import { addEngineOptions, globalHome, outputMode, type EngineFlags } from './shared-options.js';
@@ -44,12 +44,13 @@ export function registerUpload(program: Command, setExit: (code: ExitCode) => vo
     const home = globalHome(program);
     // An invalid machine-wide policy stops here (exit 78), before the journal is opened.
     const settings = await settingsOrStop(home, setExit);
-    if (settings) setExit(await upload(files, flags, home, settings.effective));
+    if (settings) setExit(await upload(files, flags, home, settings));
   });
 }
 
-async function upload(files: string[], flags: UploadFlags, home: string | undefined, effective: EffectiveSettings): Promise<ExitCode> {
-  const limits = engineSettingsWithin(flags, effective);
+async function upload(files: string[], flags: UploadFlags, home: string | undefined, settings: LoadedSettings): Promise<ExitCode> {
+  const { effective } = settings;
+  const limits = engineSettingsWithin(flags, settings);
   const bucket = flags.bucket ?? process.env.DOCKSIDE_BUCKET;
   if (!bucket) {
     const policyUrl = policyBackendUrl(effective);
@@ -57,7 +58,7 @@ async function upload(files: string[], flags: UploadFlags, home: string | undefi
     if (login) return uploadThroughBackend(files, flags, home, login, limits);
     throw new UsageError('Sign in to your Dockside backend with `dockside login --backend URL`, or name a bucket with --bucket (or set DOCKSIDE_BUCKET).');
   }
-  assertStandaloneAllowed(effective, flags.bucket !== undefined ? `--bucket ${bucket}` : `DOCKSIDE_BUCKET=${bucket}`);
+  assertUploadAllowed(settings.policy, null, flags.bucket !== undefined ? `--bucket ${bucket}` : `DOCKSIDE_BUCKET=${bucket}`);
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new UsageError(`--bucket ${bucket}: not a valid S3 bucket name.`);
   if (flags.key !== undefined && files.length > 1) throw new UsageError('--key names one object; give one file with it, or leave it out to use each file name.');
   if (flags.key !== undefined && (flags.key.length === 0 || Buffer.byteLength(flags.key) > 1024)) {
