@@ -5,6 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { isWellFormed } from '../../src/shared/well-formed.js';
 
 export const BACKEND_JOBS = ['promotion', 'cleanup'] as const;
 export type BackendJobName = (typeof BACKEND_JOBS)[number];
@@ -119,6 +120,9 @@ const isLoopback = (url: string): boolean => ['localhost', '127.0.0.1', '[::1]']
 // Keys fetched over plain HTTP could be swapped by anyone on the path; only loopback (tests, a
 // local IdP) is allowed without TLS.
 const keyFetchUrl = httpUrl.refine((v) => new URL(v).protocol === 'https:' || isLoopback(v), 'must be https (plain http only on loopback)');
+// OpenID Connect Discovery §3: an issuer has no query or fragment. Owner keys rely on it having
+// no `#` (domain/owner.ts: `oidc:<issuer>#<sub>`).
+const issuerUrl = httpUrl.refine((v) => !v.includes('#') && !v.includes('?'), 'must be an issuer URL without a query or fragment (no ? or #)');
 
 const jobsList = text.transform((v, ctx) => {
   if (v.toLowerCase() === 'none') return [] as BackendJobName[];
@@ -143,7 +147,7 @@ const staticTokenList = text.transform((v, ctx) => {
     return z.NEVER;
   }
   const result = z
-    .array(z.strictObject({ user: z.string().trim().min(1).max(256), sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex digits') }))
+    .array(z.strictObject({ user: z.string().trim().min(1).max(256).refine(isWellFormed, 'must be well-formed Unicode'), sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex digits') }))
     .min(1)
     .safeParse(parsed);
   if (!result.success) {
@@ -179,7 +183,7 @@ const envSchema = z.object({
   DOCKSIDE_JOBS: optional(jobsList),
   DOCKSIDE_CLEANUP_MAX_AGE_HOURS: optional(positiveNumber),
   DOCKSIDE_CLEANUP_INTERVAL_SECONDS: optional(integer(1, 7 * 24 * 3600)),
-  DOCKSIDE_OIDC_ISSUER: optional(httpUrl),
+  DOCKSIDE_OIDC_ISSUER: optional(issuerUrl),
   DOCKSIDE_OIDC_AUDIENCE: optional(text.min(1)),
   DOCKSIDE_OIDC_JWKS_URL: optional(keyFetchUrl),
   DOCKSIDE_STATIC_TOKENS: optional(staticTokenList),

@@ -34,6 +34,7 @@ export async function startBackend(config: BackendConfig): Promise<RunningBacken
     dockBucket: config.dock.bucket,
     permanentBucket: config.permanent.bucket,
     permanentKmsKeyArn: config.permanent.kmsKeyArn,
+    dockKmsKeyArn: config.dock.kmsKeyArn,
     cleanupMaxAgeHours: config.jobs.cleanupMaxAgeHours,
     promotion: config.jobs.enabled.includes('promotion'),
     cleanup: config.jobs.enabled.includes('cleanup'),

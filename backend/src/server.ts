@@ -7,6 +7,7 @@ import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
+import { findIllFormedString, NOT_WELL_FORMED } from '../../src/shared/well-formed.js';
 import type { Authenticator } from './auth/index.js';
 import type { BackendConfig } from './config.js';
 import type { CredentialVendor } from './domain/credential-vendor.js';
@@ -67,7 +68,10 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
 
   // JSON only (any other body answers 415). An empty body with a JSON content type is "no body"
   // (clients do send that on the credentials POST); everything else goes to Fastify's parser,
-  // with its prototype-poisoning protection.
+  // with its prototype-poisoning protection. Bytes that are not UTF-8 decode to U+FFFD, but JSON's
+  // `\uD800` escapes can still make a lone surrogate: refused here, in any key or value, whatever
+  // the route's schema says (headers and query strings cannot carry one: Node reads headers as
+  // Latin-1 and Fastify leaves undecodable percent-escapes as they are).
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
@@ -76,7 +80,15 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       done(null, undefined);
       return;
     }
-    parseJson(request, text, done);
+    parseJson(request, text, (error, value) => {
+      const where = error ? null : findIllFormedString(value);
+      if (where !== null) {
+        const field = where === '(the value)' ? '' : `${where.startsWith('[') ? '' : '.'}${where.slice(0, 100)}`;
+        done(new ApiHttpError(400, 'INVALID_REQUEST', `body${field}: ${NOT_WELL_FORMED}`), undefined);
+        return;
+      }
+      done(error, value);
+    });
   });
 
   registerAuthentication(app, deps.authenticator);
@@ -86,7 +98,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     timeWindow: 60_000,
     // Route-level onRequest: after sign-in has identified the caller, before a bad token is refused.
     hook: 'onRequest',
-    keyGenerator: (request) => (request.identity !== null ? `user:${request.identity.user}` : `ip:${request.ip}`),
+    keyGenerator: (request) => (request.identity !== null ? `owner:${request.identity.owner}` : `ip:${request.ip}`),
     errorResponseBuilder: (_request, context) =>
       new ApiHttpError(context.statusCode, 'RATE_LIMITED', `Too many requests; retry in ${context.after}.`),
   });

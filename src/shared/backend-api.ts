@@ -5,6 +5,17 @@
  */
 import { z } from 'zod';
 import { S3_LIMITS } from './part-planner.js';
+import { isWellFormed, NOT_WELL_FORMED } from './well-formed.js';
+
+/**
+ * Every string of the wire contract, in requests and in responses: well-formed Unicode only. A
+ * lone surrogate (JSON's `"\ud800"`) has no UTF-8 form, so it would break the upload record, the
+ * S3 metadata and the logs it reaches; it is refused here, before any STS call. Use this, never a
+ * bare z.string() (test/shared/backend-api-strings.test.ts walks every schema to check).
+ */
+export function wireString() {
+  return z.string().refine(isWellFormed, NOT_WELL_FORMED);
+}
 
 /** S3's largest object: 10,000 parts of 5 GiB (48.8 TiB), the planner's own limit. */
 export const MAX_OBJECT_SIZE = S3_LIMITS.maxObjectSize;
@@ -17,7 +28,7 @@ export const UPLOAD_STATUSES = ['uploading', 'docked', 'promoting', 'available',
 export type UploadStatus = (typeof UPLOAD_STATUSES)[number];
 
 /** Upload ids are ULIDs: 26 Crockford base32 characters, sortable by creation time. */
-export const uploadIdSchema = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a 26-character upload id (ULID)');
+export const uploadIdSchema = wireString().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a 26-character upload id (ULID)');
 
 export const checksumSpecSchema = z.object({
   algorithm: z.literal('CRC32'),
@@ -26,18 +37,18 @@ export const checksumSpecSchema = z.object({
 export type ChecksumSpec = z.infer<typeof checksumSpecSchema>;
 
 export const createUploadRequestSchema = z.strictObject({
-  fileName: z.string().min(1).max(1024),
+  fileName: wireString().min(1).max(1024),
   size: z.number().int().min(0).max(MAX_OBJECT_SIZE),
   /** How the client will checksum the object; the value itself is known only when it completes. */
   checksum: checksumSpecSchema,
-  contentType: z.string().min(1).max(255).regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a MIME type').optional(),
+  contentType: wireString().min(1).max(255).regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a MIME type').optional(),
 });
 export type CreateUploadRequest = z.infer<typeof createUploadRequestSchema>;
 
 export const temporaryCredentialsSchema = z.object({
-  accessKeyId: z.string().min(1),
-  secretAccessKey: z.string().min(1),
-  sessionToken: z.string().min(1),
+  accessKeyId: wireString().min(1),
+  secretAccessKey: wireString().min(1),
+  sessionToken: wireString().min(1),
   /** ISO-8601 instant after which S3 refuses them. */
   expiration: z.iso.datetime({ offset: true }),
 });
@@ -45,14 +56,14 @@ export type TemporaryCredentialsWire = z.infer<typeof temporaryCredentialsSchema
 
 /** Where the client writes: the dock bucket, the object key the server chose, how to reach S3. */
 export const uploadTargetSchema = z.object({
-  bucket: z.string().min(1),
-  key: z.string().min(1),
-  region: z.string().min(1),
+  bucket: wireString().min(1),
+  key: wireString().min(1),
+  region: wireString().min(1),
   /** Explicit S3 endpoint (S3-compatible or local stack); null means AWS's own. */
-  endpoint: z.string().url().nullable(),
+  endpoint: wireString().url().nullable(),
   forcePathStyle: z.boolean(),
   /** SSE-KMS key the client must name on CreateMultipartUpload. */
-  kmsKeyId: z.string().min(1),
+  kmsKeyId: wireString().min(1),
 });
 export type UploadTarget = z.infer<typeof uploadTargetSchema>;
 
@@ -71,11 +82,11 @@ export type CredentialsResponse = z.infer<typeof credentialsResponseSchema>;
 
 export const uploadViewSchema = z.object({
   id: uploadIdSchema,
-  fileName: z.string(),
+  fileName: wireString(),
   size: z.number().int().min(0),
-  contentType: z.string().nullable(),
+  contentType: wireString().nullable(),
   status: z.enum(UPLOAD_STATUSES),
-  dock: z.object({ bucket: z.string(), key: z.string() }),
+  dock: z.object({ bucket: wireString(), key: wireString() }),
   createdAt: z.iso.datetime({ offset: true }),
   updatedAt: z.iso.datetime({ offset: true }),
   /**
@@ -86,37 +97,37 @@ export const uploadViewSchema = z.object({
    */
   available: z
     .object({
-      bucket: z.string(),
-      key: z.string(),
-      checksum: z.string(),
+      bucket: wireString(),
+      key: wireString(),
+      checksum: wireString(),
       checksumType: z.enum(['FULL_OBJECT', 'COMPOSITE']),
       // Optional: a backend older than this field does not send it (then nothing is claimed).
       verifiedBy: z.enum(COPY_VERIFICATIONS).optional(),
     })
     .nullable(),
   /** Set when `failed`: why, in words a person can act on. */
-  failureReason: z.string().nullable(),
+  failureReason: wireString().nullable(),
 });
 export type UploadView = z.infer<typeof uploadViewSchema>;
 
 export const listUploadsQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(50),
-  cursor: z.string().min(1).max(2048).optional(),
+  cursor: wireString().min(1).max(2048).optional(),
 });
 export type ListUploadsQuery = z.infer<typeof listUploadsQuerySchema>;
 
 export const listUploadsResponseSchema = z.object({
   uploads: z.array(uploadViewSchema),
   /** Pass back as `cursor` for the next page; null on the last page. */
-  nextCursor: z.string().nullable(),
+  nextCursor: wireString().nullable(),
 });
 export type ListUploadsResponse = z.infer<typeof listUploadsResponseSchema>;
 
 /** Every non-2xx answer has this body. */
 export const apiErrorSchema = z.object({
   error: z.object({
-    code: z.string(),
-    message: z.string(),
+    code: wireString(),
+    message: wireString(),
   }),
 });
 export type ApiError = z.infer<typeof apiErrorSchema>;
@@ -129,7 +140,7 @@ export const API_ERROR_CODES = [
   'UNAUTHENTICATED', // no bearer token (401)
   'INVALID_TOKEN', // token unknown, malformed, wrong issuer/audience or signature (401)
   'TOKEN_EXPIRED', // a JWT past its `exp` (401): sign in again
-  'INVALID_REQUEST', // body, id, query or header fails validation (400); the message names the field
+  'INVALID_REQUEST', // body, id, query or header fails validation, a string is not well-formed Unicode, or a token came in the URL (400); the message names the field
   'INVALID_FILE_NAME', // nothing safe is left of the file name (400)
   'INVALID_CURSOR', // a list cursor that this backend did not hand out for this user (400)
   'NOT_FOUND', // no such upload for this user, or no such route (404)

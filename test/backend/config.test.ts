@@ -122,6 +122,19 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...base, ...oidc, DOCKSIDE_OIDC_JWKS_URL: 'http://127.0.0.1:9999/jwks' }).auth.oidc?.jwksUrl).toBe('http://127.0.0.1:9999/jwks');
   });
 
+  it('refuses an issuer with a query or fragment (owner keys are oidc:<issuer>#<sub>)', () => {
+    const oidc = { DOCKSIDE_OIDC_AUDIENCE: 'dockside' };
+    for (const issuer of ['https://login.example.com/#tenant', 'https://login.example.com/?tenant=a']) {
+      expect(problemsOf({ ...base, ...oidc, DOCKSIDE_OIDC_ISSUER: issuer }).join('\n')).toMatch(/DOCKSIDE_OIDC_ISSUER: must be an issuer URL without a query or fragment/);
+    }
+  });
+
+  it('refuses a static user name that is not well-formed Unicode', () => {
+    const tokens = JSON.stringify([{ user: 'ali\uD800ce', sha256: TOKEN_HASH }]);
+    expect(tokens).toContain('\\ud800');
+    expect(problemsOf({ ...base, DOCKSIDE_STATIC_TOKENS: tokens }).join('\n')).toMatch(/DOCKSIDE_STATIC_TOKENS: .*user.*well-formed Unicode/);
+  });
+
   it('refuses duplicate or malformed static token entries', () => {
     const dup = JSON.stringify([{ user: 'a', sha256: TOKEN_HASH }, { user: 'b', sha256: TOKEN_HASH.toUpperCase() }]);
     expect(problemsOf({ ...base, DOCKSIDE_STATIC_TOKENS: dup }).join('\n')).toMatch(/the same token hash appears twice/);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../backend/src/logger.js';
+import { createLogger, redactUrl } from '../../backend/src/logger.js';
 import { captureLog } from './log-capture.js';
 
 describe('the backend logger', () => {
@@ -20,5 +20,26 @@ describe('the backend logger', () => {
     for (let i = 0; i <= 8; i++) expect(text).not.toContain(`SEKRIT${i}`);
     expect(text).toContain('ASIAKEEP');
     expect(text).toContain('[redacted]');
+  });
+
+  it.each([
+    ['/v1/uploads', '/v1/uploads'],
+    ['/v1/uploads?', '/v1/uploads?'],
+    ['/v1/uploads?limit=5&cursor=eyJvd25lciI6', '/v1/uploads?limit=[redacted]&cursor=[redacted]'],
+    ['/v1/uploads?access_token=SEKRIT', '/v1/uploads?access_token=[redacted]'],
+    ['/x?X-Amz-Credential=AKIA%2F&X-Amz-Signature=SEKRIT&X-Amz-Security-Token=SEKRIT', '/x?X-Amz-Credential=[redacted]&X-Amz-Signature=[redacted]&X-Amz-Security-Token=[redacted]'],
+    ['/x?access%5Ftoken=SEKRIT&ID_TOKEN=SEKRIT', '/x?access%5Ftoken=[redacted]&ID_TOKEN=[redacted]'],
+    ['/x?eyJhbGciOiJSUzI1NiJ9.SEKRIT&flag', '/x?[redacted]&[redacted]'],
+    ['/x?secret_thing=SEKRIT&&a=b=c', '/x?[redacted]=[redacted]&&[redacted]=[redacted]'],
+  ])('logs the URL %s as %s', (url, logged) => {
+    expect(redactUrl(url)).toBe(logged);
+  });
+
+  it('logs a request (Fastify\'s `req`) with its URL redacted', () => {
+    const { lines, destination } = captureLog();
+    createLogger({ level: 'info', destination }).info({ req: { method: 'GET', url: '/v1/uploads?access_token=SEKRIT9', ip: '10.0.0.1' } }, 'incoming request');
+    const entry = JSON.parse(lines[0]!) as { req: Record<string, unknown> };
+    expect(entry.req).toMatchObject({ method: 'GET', url: '/v1/uploads?access_token=[redacted]', remoteAddress: '10.0.0.1' });
+    expect(lines.join('')).not.toContain('SEKRIT9');
   });
 });

@@ -1,12 +1,16 @@
 /** The sign-in port: turns a bearer token into the user it belongs to. */
+import type { OwnerName } from '../domain/owner.js';
 
-export interface Identity {
-  /** OIDC `sub`, or the static token's user name. Uploads are owned by this string. */
-  readonly user: string;
-  readonly method: 'oidc' | 'static';
+export interface Identity extends OwnerName {
+  /**
+   * The owner key (domain/owner.ts): `static:<user>` or `oidc:<issuer>#<sub>`. Uploads are owned
+   * by this string, so the two sign-in methods never share one.
+   */
+  readonly owner: string;
 }
 
-export type AuthErrorCode = 'UNAUTHENTICATED' | 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'SERVICE_UNAVAILABLE';
+/** INVALID_REQUEST: RFC 6750's `invalid_request` (400), e.g. a token sent in the URL. */
+export type AuthErrorCode = 'UNAUTHENTICATED' | 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'INVALID_REQUEST' | 'SERVICE_UNAVAILABLE';
 
 export class AuthError extends Error {
   override readonly name = 'AuthError';

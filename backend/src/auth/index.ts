@@ -2,12 +2,12 @@
 import type { BackendConfig } from '../config.js';
 import { AuthError, type Authenticator, type Identity } from './authenticator.js';
 import { OidcAuthenticator, type OidcAuthenticatorOptions } from './oidc-authenticator.js';
-import { StaticTokenAuthenticator } from './static-token-authenticator.js';
+import { StaticTokenAuthenticator, staticIdentity } from './static-token-authenticator.js';
 
 export { AuthError, type AuthErrorCode, type Authenticator, type Identity } from './authenticator.js';
 export { bearerTokenFrom } from './bearer-token.js';
 export { OIDC_ALGORITHMS, OIDC_CLOCK_TOLERANCE_SECONDS, OidcAuthenticator } from './oidc-authenticator.js';
-export { StaticTokenAuthenticator } from './static-token-authenticator.js';
+export { StaticTokenAuthenticator, staticIdentity } from './static-token-authenticator.js';
 
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
@@ -21,7 +21,7 @@ export function createAuthenticator(auth: BackendConfig['auth'], options: OidcAu
   return {
     async authenticate(token: string): Promise<Identity> {
       const user = statics?.match(token) ?? null;
-      if (user !== null) return { user, method: 'static' };
+      if (user !== null) return staticIdentity(user);
       if (oidc !== null && JWT_SHAPE.test(token)) return oidc.authenticate(token);
       throw new AuthError('INVALID_TOKEN', 'The bearer token is not recognised.');
     },

@@ -1,15 +1,23 @@
 /**
  * OIDC sign-in: verifies JWTs from the firm's identity provider with `jose` (issuer, audience,
- * signature against the provider's JWKS, expiry) and takes the user from `sub`.
+ * signature against the provider's JWKS, expiry) and takes the user from `sub`, in the issuer's
+ * own owner space (`oidc:<issuer>#<sub>`, see domain/owner.ts).
  */
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { isWellFormed } from '../../../src/shared/well-formed.js';
 import type { OidcConfig } from '../config.js';
+import { oidcOwner } from '../domain/owner.js';
 import { AuthError, type Authenticator, type Identity } from './authenticator.js';
 
 /** Asymmetric algorithms only: an HMAC secret would be shared with whoever issues tokens. */
 export const OIDC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
-/** Room for clock drift between the IdP and us, kept small so an expired token dies soon. */
-export const OIDC_CLOCK_TOLERANCE_SECONDS = 30;
+/**
+ * Room for clock drift between the IdP and us, kept small so an expired token dies soon: a token
+ * is accepted until 5 s after its `exp` (and from 5 s before its `nbf`). README says the same.
+ */
+export const OIDC_CLOCK_TOLERANCE_SECONDS = 5;
+/** OpenID Connect Core §2: `sub` is at most 255 ASCII characters. */
+const MAX_SUBJECT_CHARS = 255;
 const FETCH_TIMEOUT_MS = 5_000;
 
 // Codes jose uses for a token that is simply not acceptable (as opposed to keys we cannot fetch).
@@ -53,10 +61,15 @@ export class OidcAuthenticator implements Authenticator {
         clockTolerance: OIDC_CLOCK_TOLERANCE_SECONDS,
         requiredClaims: ['sub', 'exp'],
       });
-      if (typeof payload.sub !== 'string' || payload.sub.length === 0) {
+      const sub = payload.sub;
+      if (typeof sub !== 'string' || sub.length === 0) {
         throw new AuthError('INVALID_TOKEN', 'The token has no subject (sub) claim.');
       }
-      return { user: payload.sub, method: 'oidc' };
+      // The subject becomes part of stored records, logs and S3 metadata: it must be text.
+      if (sub.length > MAX_SUBJECT_CHARS || !isWellFormed(sub)) {
+        throw new AuthError('INVALID_TOKEN', 'The token\'s subject (sub) claim is not acceptable: at most 255 characters of well-formed Unicode.');
+      }
+      return { method: 'oidc', issuer: this.config.issuer, subject: sub, owner: oidcOwner(this.config.issuer, sub) };
     } catch (error) {
       throw toAuthError(error);
     }

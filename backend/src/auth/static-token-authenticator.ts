@@ -4,6 +4,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { StaticTokenEntry } from '../config.js';
+import { staticOwner } from '../domain/owner.js';
 import { AuthError, type Authenticator, type Identity } from './authenticator.js';
 
 export class StaticTokenAuthenticator implements Authenticator {
@@ -26,6 +27,11 @@ export class StaticTokenAuthenticator implements Authenticator {
   async authenticate(token: string): Promise<Identity> {
     const user = this.match(token);
     if (user === null) throw new AuthError('INVALID_TOKEN', 'The bearer token is not recognised.');
-    return { user, method: 'static' };
+    return staticIdentity(user);
   }
+}
+
+/** The identity of a static-token user: their own owner space (`static:<user>`). */
+export function staticIdentity(user: string): Identity {
+  return { method: 'static', issuer: null, subject: user, owner: staticOwner(user) };
 }

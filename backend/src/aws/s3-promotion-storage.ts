@@ -191,6 +191,7 @@ export function factsOf(out: HeadObjectCommandOutput): ObjectFacts {
     etag,
     checksumCrc32: checksum,
     checksumType: checksum === null ? null : (reportedType ?? (multipart ? 'COMPOSITE' : 'FULL_OBJECT')),
+    serverSideEncryption: out.ServerSideEncryption ?? null,
     kmsKeyId: out.SSEKMSKeyId ?? null,
     contentType: out.ContentType ?? null,
     metadata: out.Metadata ?? {},

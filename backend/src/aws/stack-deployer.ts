@@ -181,7 +181,7 @@ export async function deployStack(options: DeployStackOptions): Promise<Dockside
     const ctx = contextFromOutputs(
       template,
       outputs,
-      { ...parameters, 'AWS::Region': options.region, 'AWS::AccountId': accountId, 'AWS::Partition': 'aws', 'AWS::StackName': options.stackName, 'AWS::StackId': stackId },
+      { ...parameters, 'AWS::Region': options.region, 'AWS::AccountId': accountId, 'AWS::Partition': 'aws', 'AWS::URLSuffix': 'amazonaws.com', 'AWS::StackName': options.stackName, 'AWS::StackId': stackId },
       refs,
     );
 

@@ -60,9 +60,9 @@ export class StsCredentialVendor implements CredentialVendor {
         kmsKeyArn: this.options.dockKmsKeyArn,
       }),
     );
-    const sourceIdentity = sourceIdentityFor(request.user);
+    const sourceIdentity = sourceIdentityFor(request.owner);
     const who = {
-      user: request.user,
+      user: request.owner,
       uploadId: request.uploadId,
       bucket: request.bucket,
       key: request.key,
@@ -80,7 +80,7 @@ export class StsCredentialVendor implements CredentialVendor {
           DurationSeconds: this.options.durationSeconds,
           SourceIdentity: sourceIdentity,
           Tags: [
-            { Key: SESSION_TAG_USER, Value: sessionTagValue(request.user) },
+            { Key: SESSION_TAG_USER, Value: sessionTagValue(request.owner) },
             { Key: SESSION_TAG_UPLOAD, Value: request.uploadId },
           ],
         }),

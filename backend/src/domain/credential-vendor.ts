@@ -2,8 +2,8 @@
 
 export interface VendRequest {
   readonly uploadId: string;
-  /** The signed-in user, recorded with the credentials for audit. */
-  readonly user: string;
+  /** The signed-in caller's owner key (domain/owner.ts), recorded with the credentials for audit. */
+  readonly owner: string;
   readonly bucket: string;
   readonly key: string;
 }

@@ -3,21 +3,23 @@
  * deduplication id = upload id). Consumers parse it with this schema.
  */
 import { z } from 'zod';
-import { uploadIdSchema } from '../../../src/shared/backend-api.js';
+import { uploadIdSchema, wireString } from '../../../src/shared/backend-api.js';
+import { toWellFormed } from '../../../src/shared/well-formed.js';
 import type { UploadRecord } from './upload-store.js';
 
 export const fileAvailableMessageSchema = z.object({
   type: z.literal('dockside.file.available'),
   version: z.literal(1),
   uploadId: uploadIdSchema,
-  owner: z.string(),
-  fileName: z.string(),
+  /** The uploader's owner key: `static:<user>` or `oidc:<issuer>#<sub>` (backend/src/domain/owner.ts). */
+  owner: wireString(),
+  fileName: wireString(),
   size: z.number().int().min(0),
-  contentType: z.string().nullable(),
-  bucket: z.string(),
-  key: z.string(),
-  checksum: z.object({ algorithm: z.literal('CRC32'), type: z.enum(['FULL_OBJECT', 'COMPOSITE']), value: z.string() }),
-  etag: z.string(),
+  contentType: wireString().nullable(),
+  bucket: wireString(),
+  key: wireString(),
+  checksum: z.object({ algorithm: z.literal('CRC32'), type: z.enum(['FULL_OBJECT', 'COMPOSITE']), value: wireString() }),
+  etag: wireString(),
   /** ISO-8601: when the record became available. */
   availableAt: z.iso.datetime({ offset: true }),
 });
@@ -33,10 +35,11 @@ export function fileAvailableMessageFor(record: UploadRecord): FileAvailableMess
     type: 'dockside.file.available',
     version: 1,
     uploadId: record.id,
-    owner: record.owner,
-    fileName: record.fileName,
+    // Well-formed, as the schema wants, even for a record stored before the wire refused lone surrogates.
+    owner: toWellFormed(record.owner),
+    fileName: toWellFormed(record.fileName),
     size: record.size,
-    contentType: record.contentType,
+    contentType: record.contentType === null ? null : toWellFormed(record.contentType),
     bucket: p.bucket,
     key: p.key,
     checksum: { algorithm: 'CRC32', type: p.checksumType, value: p.checksum },

@@ -6,6 +6,7 @@
  */
 import type { ChecksumSpec } from '../../../src/shared/backend-api.js';
 import { GiB, MiB, S3_LIMITS } from '../../../src/shared/part-planner.js';
+import { toWellFormed } from '../../../src/shared/well-formed.js';
 import type { UploadRecord } from './upload-store.js';
 
 /** CopyObject copies at most 5 GiB; larger objects need UploadPartCopy. */
@@ -24,6 +25,8 @@ export interface ObjectFacts {
   readonly etag: string;
   readonly checksumCrc32: string | null;
   readonly checksumType: ChecksumSpec['type'] | null;
+  /** `x-amz-server-side-encryption` as S3 reports it: `aws:kms`, `AES256`, …; null when absent. */
+  readonly serverSideEncryption: string | null;
   readonly kmsKeyId: string | null;
   readonly contentType: string | null;
   readonly metadata: Readonly<Record<string, string>>;
@@ -124,13 +127,14 @@ export const PROMOTION_METADATA = {
 
 /**
  * The permanent object's metadata. The uploader and file name are percent-encoded: S3 metadata
- * travels in HTTP headers, which carry ASCII only.
+ * travels in HTTP headers, which carry ASCII only (made well-formed first: encodeURIComponent
+ * throws on a lone surrogate, which a record stored before the wire refused them may hold).
  */
 export function promotionMetadata(record: UploadRecord, source: ObjectFacts): Record<string, string> {
   return {
     [PROMOTION_METADATA.uploadId]: record.id,
-    [PROMOTION_METADATA.uploader]: encodeURIComponent(record.owner),
-    [PROMOTION_METADATA.fileName]: encodeURIComponent(record.fileName),
+    [PROMOTION_METADATA.uploader]: encodeURIComponent(toWellFormed(record.owner)),
+    [PROMOTION_METADATA.fileName]: encodeURIComponent(toWellFormed(record.fileName)),
     [PROMOTION_METADATA.checksumCrc32]: source.checksumCrc32 ?? '',
     [PROMOTION_METADATA.checksumType]: source.checksumType ?? '',
     [PROMOTION_METADATA.sourceEtag]: source.etag,
@@ -183,6 +187,23 @@ export function isVerifiedCopyOf(dest: ObjectFacts, sourceEtag: string, expected
 export function sameKmsKey(a: string, b: string): boolean {
   const id = (s: string): string => s.slice(s.lastIndexOf('/') + 1);
   return id(a) === id(b);
+}
+
+/**
+ * Whether the dock object is SSE-KMS under the dock key, as the dock's bucket policy demands of
+ * every write. The policy is the control; this is the second net (and the only one on a stack
+ * that does not enforce bucket policies, such as moto): an object stored any other way (SSE-S3's
+ * AES256, another KMS key, a customer key) is never promoted. Null when it is as it should be.
+ */
+export function dockEncryptionProblem(source: ObjectFacts, dockKmsKeyArn: string): string | null {
+  if (source.serverSideEncryption !== 'aws:kms') {
+    const how = source.serverSideEncryption === null ? 'without SSE-KMS' : `with ${source.serverSideEncryption}`;
+    return `The uploaded object was stored ${how}, not under the loading dock's KMS key, so it was not promoted; upload the file again.`;
+  }
+  if (source.kmsKeyId === null || !sameKmsKey(source.kmsKeyId, dockKmsKeyArn)) {
+    return `The uploaded object is encrypted with ${source.kmsKeyId ?? 'an unnamed KMS key'}, not the loading dock's key, so it was not promoted; upload the file again.`;
+  }
+  return null;
 }
 
 /**

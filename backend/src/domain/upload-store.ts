@@ -18,7 +18,7 @@ export interface PermanentLocation {
 export interface UploadRecord {
   /** ULID, also the time-ordered part of the dock key and the STS role session name. */
   readonly id: string;
-  /** The signed-in user (OIDC `sub` or the static token's user name). */
+  /** The signed-in user's owner key: `static:<user>` or `oidc:<issuer>#<sub>` (domain/owner.ts). */
   readonly owner: string;
   readonly fileName: string;
   readonly size: number;

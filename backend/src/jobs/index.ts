@@ -4,7 +4,7 @@
  *   const ports = createJobPorts({ s3, sqs, dockBucket, permanentBucket, permanentKmsKeyArn,
  *                                  eventQueueUrl, notifyQueueUrl });          // ../aws/job-adapters.ts
  *   const jobs = createBackgroundJobs({ ports, store, logger, dockBucket, permanentBucket,
- *                                       permanentKmsKeyArn, cleanupMaxAgeHours,
+ *                                       permanentKmsKeyArn, dockKmsKeyArn, cleanupMaxAgeHours,
  *                                       promotion: true, cleanup: true });
  *   jobs.forEach((j) => j.start());  ...  await Promise.all(jobs.map((j) => j.stop(graceMs)));
  */
@@ -26,6 +26,7 @@ export interface BackgroundJobsConfig {
   readonly dockBucket: string;
   readonly permanentBucket: string;
   readonly permanentKmsKeyArn: string;
+  readonly dockKmsKeyArn: string;
   readonly cleanupMaxAgeHours: number;
   /** Whether this instance runs the promotion worker (switchable per instance). */
   readonly promotion: boolean;
@@ -50,6 +51,7 @@ export function createBackgroundJobs(config: BackgroundJobsConfig): BackgroundJo
         dockBucket: config.dockBucket,
         permanentBucket: config.permanentBucket,
         permanentKmsKeyArn: config.permanentKmsKeyArn,
+        dockKmsKeyArn: config.dockKmsKeyArn,
         ...config.promotionOptions,
       }),
     );

@@ -17,6 +17,7 @@ import { fileAvailableMessageFor } from '../domain/file-available.js';
 import { JobStepError, type AvailabilityNotifier, type PromotionStorage } from '../domain/job-ports.js';
 import { mapLimited } from '../domain/map-limited.js';
 import {
+  dockEncryptionProblem,
   isVerifiedCopyOf,
   permanentKeyFor,
   planCopy,
@@ -46,6 +47,8 @@ export interface PromoterOptions {
   readonly dockBucket: string;
   readonly permanentBucket: string;
   readonly permanentKmsKeyArn: string;
+  /** The dock's KMS key: a dock object under any other encryption is not promoted. */
+  readonly dockKmsKeyArn: string;
   readonly copy: CopyPlanOptions;
   readonly logger: Logger;
   readonly now?: () => number;
@@ -93,7 +96,7 @@ export class Promoter {
       // The client wrote the key again after this event; the newer object's own event promotes it.
       return this.ignored(event, `the dock object now has ETag ${source.etag}`);
     }
-    const problem = sourceProblem(record, source);
+    const problem = sourceProblem(record, source) ?? dockEncryptionProblem(source, this.options.dockKmsKeyArn);
     if (problem !== null) return this.fail(uploadId, problem, log);
 
     const promoting = await store.transition(uploadId, ACTIVE, 'promoting');

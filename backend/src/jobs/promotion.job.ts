@@ -24,6 +24,8 @@ export interface PromotionJobOptions {
   readonly dockBucket: string;
   readonly permanentBucket: string;
   readonly permanentKmsKeyArn: string;
+  /** The dock's KMS key; only dock objects encrypted under it are promoted. */
+  readonly dockKmsKeyArn: string;
   /** Long-poll wait (SQS allows 0-20 s). Default 20. */
   readonly waitTimeSeconds?: number;
   /** Messages handled at once (each receive asks for at most 10). Default 4. */
@@ -71,6 +73,7 @@ export class PromotionJob implements BackgroundJob {
       dockBucket: options.dockBucket,
       permanentBucket: options.permanentBucket,
       permanentKmsKeyArn: options.permanentKmsKeyArn,
+      dockKmsKeyArn: options.dockKmsKeyArn,
       copy: {
         multipartThreshold: options.copy?.multipartThreshold ?? MAX_SINGLE_COPY_BYTES,
         partSize: options.copy?.partSize ?? DEFAULT_PART_SIZE,

@@ -5,6 +5,7 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiError, ApiErrorCode } from '../../../src/shared/backend-api.js';
+import { toWellFormed } from '../../../src/shared/well-formed.js';
 import { AuthError } from '../auth/index.js';
 import { CredentialVendError } from '../domain/credential-vendor.js';
 import { FileNameError } from '../domain/key-naming.js';
@@ -28,17 +29,21 @@ const REALM = 'Bearer realm="dockside"';
 const MAX_MESSAGE_CHARS = 1000;
 const INTERNAL_MESSAGE = 'Something went wrong on our side. It has been logged; try again, and contact support if it persists.';
 
-/** The WWW-Authenticate header of RFC 6750 for a 401. */
+/** The WWW-Authenticate header of RFC 6750 for a 401 (or the 400 of `invalid_request`). */
 function challenge(error: AuthError): string {
   if (error.code === 'UNAUTHENTICATED') return REALM;
-  return `${REALM}, error="invalid_token", error_description="${error.message.replace(/["\\]/g, '')}"`;
+  const kind = error.code === 'INVALID_REQUEST' ? 'invalid_request' : 'invalid_token';
+  return `${REALM}, error="${kind}", error_description="${error.message.replace(/["\\]/g, '')}"`;
 }
 
 function validationMessage(error: FastifyError): string {
   const where = error.validationContext ?? 'request';
   const parts = (error.validation ?? []).slice(0, 5).map((issue) => {
     const path = issue.instancePath.replace(/^\//, '').replace(/\//g, '.');
-    return `${where}${path ? `.${path}` : ''}: ${issue.message ?? 'is invalid'}`;
+    // zod names unknown keys; in a query string a "name" may be a token sent bare (`?eyJ…`), and
+    // this message is logged and answered: it names none of them.
+    const message = where === 'querystring' && issue.keyword === 'unrecognized_keys' ? 'unknown parameters (only limit and cursor are accepted)' : issue.message;
+    return `${where}${path ? `.${path}` : ''}: ${message ?? 'is invalid'}`;
   });
   return parts.join('; ') || `Invalid ${where}.`;
 }
@@ -50,7 +55,8 @@ export function toApiHttpError(error: unknown): ApiHttpError {
   if (error instanceof ApiHttpError) return error;
   if (error instanceof AuthError) {
     if (error.code === 'SERVICE_UNAVAILABLE') return new ApiHttpError(503, 'SERVICE_UNAVAILABLE', error.message, { 'retry-after': '5' }, { cause: error });
-    return new ApiHttpError(401, error.code, error.message, { 'www-authenticate': challenge(error) }, { cause: error });
+    const status = error.code === 'INVALID_REQUEST' ? 400 : 401;
+    return new ApiHttpError(status, error.code, error.message, { 'www-authenticate': challenge(error) }, { cause: error });
   }
   if (error instanceof FileNameError) return new ApiHttpError(400, 'INVALID_FILE_NAME', error.message, {}, { cause: error });
   if (error instanceof UploadStoreError && error.code === 'INVALID_CURSOR') return new ApiHttpError(400, 'INVALID_CURSOR', error.message, {}, { cause: error });
@@ -61,6 +67,10 @@ export function toApiHttpError(error: unknown): ApiHttpError {
   if (fastifyError !== null && typeof fastifyError === 'object' && Array.isArray(fastifyError.validation)) {
     // Zod issues from the type provider, or Fastify's own (e.g. a querystring it cannot read).
     return new ApiHttpError(400, 'INVALID_REQUEST', clip(validationMessage(fastifyError as FastifyError)), {}, { cause: error });
+  }
+  // Fastify's message quotes the whole URL, query string (and any token in it) included.
+  if (fastifyError?.code === 'FST_ERR_BAD_URL') {
+    return new ApiHttpError(400, 'INVALID_REQUEST', 'The URL is not valid: it holds a percent-escape that does not decode.', {}, { cause: error });
   }
   const status = typeof fastifyError?.statusCode === 'number' ? fastifyError.statusCode : 500;
   // Fastify's own 4xx (bad JSON, wrong content type, body too large, …) carry safe messages.
@@ -73,9 +83,9 @@ export function toApiHttpError(error: unknown): ApiHttpError {
   return new ApiHttpError(500, 'INTERNAL', INTERNAL_MESSAGE, {}, { cause: error });
 }
 
-/** The body of an error answer. */
+/** The body of an error answer (well-formed, like every wire string: a message may quote input). */
 export function apiErrorBody(code: ApiErrorCode, message: string): ApiError {
-  return { error: { code, message } };
+  return { error: { code, message: toWellFormed(message) } };
 }
 
 /** Fastify error handler: answers with the apiError body; logs 5xx with the cause, 4xx briefly. */

@@ -52,9 +52,9 @@ export function uploadRoutes(deps: UploadRoutesDeps): FastifyPluginAsyncZod {
   const { config, store, vendor, dock } = deps;
 
   /** The caller's own record, or 404 whether it is missing or someone else's (no existence leak). */
-  async function ownRecord(id: string, user: string): Promise<UploadRecord> {
+  async function ownRecord(id: string, owner: string): Promise<UploadRecord> {
     const record = await store.get(id);
-    if (record === null || record.owner !== user) throw notFound(id);
+    if (record === null || record.owner !== owner) throw notFound(id);
     return record;
   }
 
@@ -72,16 +72,16 @@ export function uploadRoutes(deps: UploadRoutesDeps): FastifyPluginAsyncZod {
         },
       },
       async (request, reply) => {
-        const { user } = callerOf(request);
+        const { owner } = callerOf(request);
         const body = request.body;
         const id = deps.newId();
         const key = dockKeyFor(id, body.fileName);
         // Credentials first: if STS is down no record is left behind for an upload that never began.
-        const credentials = await vendor.vend({ uploadId: id, user, bucket: config.dock.bucket, key });
+        const credentials = await vendor.vend({ uploadId: id, owner, bucket: config.dock.bucket, key });
         const now = deps.now();
         await store.create({
           id,
-          owner: user,
+          owner,
           fileName: body.fileName,
           size: body.size,
           contentType: body.contentType ?? null,
@@ -95,7 +95,7 @@ export function uploadRoutes(deps: UploadRoutesDeps): FastifyPluginAsyncZod {
           failureReason: null,
           notifiedAt: null,
         });
-        request.log.info({ uploadId: id, user, key, size: body.size }, 'upload created');
+        request.log.info({ uploadId: id, user: owner, key, size: body.size }, 'upload created');
         return reply.code(201).send({
           id,
           target: {
@@ -129,12 +129,12 @@ export function uploadRoutes(deps: UploadRoutesDeps): FastifyPluginAsyncZod {
         },
       },
       async (request) => {
-        const { user } = callerOf(request);
-        const record = await ownRecord(request.params.id, user);
+        const { owner } = callerOf(request);
+        const record = await ownRecord(request.params.id, owner);
         if (record.status !== 'uploading') {
           throw new ApiHttpError(409, 'INVALID_STATE', `Upload ${record.id} is ${record.status}; credentials are issued only while it is uploading.`);
         }
-        const credentials = await vendor.vend({ uploadId: record.id, user, bucket: record.dockBucket, key: record.dockKey });
+        const credentials = await vendor.vend({ uploadId: record.id, owner, bucket: record.dockBucket, key: record.dockKey });
         return { id: record.id, credentials: wireCredentials(credentials) };
       },
     );
@@ -152,8 +152,8 @@ export function uploadRoutes(deps: UploadRoutesDeps): FastifyPluginAsyncZod {
         },
       },
       async (request) => {
-        const { user } = callerOf(request);
-        let record = await ownRecord(request.params.id, user);
+        const { owner } = callerOf(request);
+        let record = await ownRecord(request.params.id, owner);
         if (record.status === 'uploading') record = await noticeDocked(record, request.log);
         return toUploadView(record);
       },
@@ -172,9 +172,9 @@ export function uploadRoutes(deps: UploadRoutesDeps): FastifyPluginAsyncZod {
         },
       },
       async (request) => {
-        const { user } = callerOf(request);
+        const { owner } = callerOf(request);
         const { limit, cursor } = request.query;
-        const page = await store.listByOwner(user, cursor === undefined ? { limit } : { limit, cursor });
+        const page = await store.listByOwner(owner, cursor === undefined ? { limit } : { limit, cursor });
         return { uploads: page.items.map(toUploadView), nextCursor: page.nextCursor };
       },
     );
@@ -197,8 +197,8 @@ export function uploadRoutes(deps: UploadRoutesDeps): FastifyPluginAsyncZod {
         },
       },
       async (request) => {
-        const { user } = callerOf(request);
-        const record = await ownRecord(request.params.id, user);
+        const { owner } = callerOf(request);
+        const record = await ownRecord(request.params.id, owner);
         let current: UploadRecord | null = record;
         if (record.status !== 'aborted') {
           current = ABORTABLE.includes(record.status) ? await store.transition(record.id, ABORTABLE, 'aborted') : null;
@@ -212,7 +212,7 @@ export function uploadRoutes(deps: UploadRoutesDeps): FastifyPluginAsyncZod {
         // Also on a repeat DELETE: a previous attempt may have failed after recording `aborted`.
         const aborted = await dock.abortMultipartUploads(record.dockKey);
         await dock.deleteObject(record.dockKey);
-        request.log.info({ uploadId: record.id, user, key: record.dockKey, multipartUploadsAborted: aborted }, 'upload aborted');
+        request.log.info({ uploadId: record.id, user: owner, key: record.dockKey, multipartUploadsAborted: aborted }, 'upload aborted');
         return toUploadView(current);
       },
     );

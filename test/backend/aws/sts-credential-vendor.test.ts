@@ -10,7 +10,8 @@ import { captureLog } from '../log-capture.js';
 const ROLE = 'arn:aws:iam::111122223333:role/dockside-uploader';
 const KMS = 'arn:aws:kms:eu-west-1:111122223333:key/0c8e1a2b-1111-2222-3333-444455556666';
 const ID = '01JAAAAAAAAAAAAAAAAAAAAAAA';
-const REQUEST = { uploadId: ID, user: 'auth0|ana', bucket: 'firm-dock', key: `uploads/${ID}/film.mov` };
+const OWNER = 'oidc:https://idp.example.com#auth0|ana';
+const REQUEST = { uploadId: ID, owner: OWNER, bucket: 'firm-dock', key: `uploads/${ID}/film.mov` };
 
 function setup(answer: (input: AssumeRoleCommand['input']) => unknown) {
   const inputs: AssumeRoleCommand['input'][] = [];
@@ -37,9 +38,9 @@ describe('StsCredentialVendor', () => {
     const credentials = await vendor.vend(REQUEST);
     expect(credentials).toEqual({ accessKeyId: 'ASIAEXAMPLE', secretAccessKey: 'very-secret', sessionToken: 'very-long-session-token', expiration: new Date('2030-01-01T00:00:00Z') });
     const input = inputs[0]!;
-    expect(input).toMatchObject({ RoleArn: ROLE, RoleSessionName: `dockside-${ID}`, DurationSeconds: 7200, SourceIdentity: 'auth0_ana' });
+    expect(input).toMatchObject({ RoleArn: ROLE, RoleSessionName: `dockside-${ID}`, DurationSeconds: 7200, SourceIdentity: 'oidc.auth0_ana' });
     expect(input.Tags).toEqual([
-      { Key: SESSION_TAG_USER, Value: 'auth0_ana' },
+      { Key: SESSION_TAG_USER, Value: 'oidc:https://idp.example.com_auth0_ana' },
       { Key: SESSION_TAG_UPLOAD, Value: ID },
     ]);
     const policy = JSON.parse(input.Policy!) as { Statement: { Action: string[]; Resource: string }[] };
@@ -60,7 +61,7 @@ describe('StsCredentialVendor', () => {
     expect(entry).toMatchObject({
       audit: true,
       event: 'credentials.vended',
-      user: 'auth0|ana',
+      user: OWNER,
       uploadId: ID,
       key: REQUEST.key,
       roleSessionName: `dockside-${ID}`,

@@ -1,11 +1,13 @@
-// moto does not enforce session policies, so the document itself is tested here: a small
-// evaluator (IAM's Allow/implicit-deny for actions and resources, with its `*`/`?` wildcards)
-// answers what the credentials may do.
+// moto does not enforce session policies, so the document itself is tested here with the IAM
+// evaluator of test/backend/infra/iam-evaluator.ts (Allow/implicit deny for actions and resources
+// with their `*`/`?` wildcards, and conditions): it answers what the credentials may do.
 import { describe, expect, it } from 'vitest';
 import {
   MAX_SESSION_POLICY_CHARS,
   partitionOf,
+  regionOf,
   roleSessionNameFor,
+  s3ServiceFor,
   SessionPolicyError,
   sessionPolicyFor,
   sessionPolicyJson,
@@ -14,18 +16,12 @@ import {
   type PolicyDocument,
 } from '../../../backend/src/domain/session-policy.js';
 import { dockKeyFor } from '../../../backend/src/domain/key-naming.js';
+import { evaluate, type Statement } from '../infra/iam-evaluator.js';
 
-const wildcard = (pattern: string, caseInsensitive: boolean): RegExp =>
-  new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, caseInsensitive ? 'i' : '');
-
-/** IAM evaluation for one identity policy: allowed only if some Allow statement matches both. */
-function allows(policy: PolicyDocument, action: string, resource: string): boolean {
-  return policy.Statement.some(
-    (s) =>
-      s.Effect === 'Allow' &&
-      s.Action.some((a) => wildcard(a, true).test(action)) && // actions are case-insensitive
-      [s.Resource].flat().some((r) => wildcard(r, false).test(resource)),
-  );
+/** Allowed only if some Allow statement matches action, resource and conditions (S3 calling KMS for the object by default). */
+function allows(policy: PolicyDocument, action: string, resource: string, keys?: Record<string, string>): boolean {
+  const context = keys ?? (action.startsWith('kms:') ? { 'kms:ViaService': 's3.eu-west-1.amazonaws.com', 'kms:EncryptionContext:aws:s3:arn': OBJECT } : {});
+  return evaluate(policy.Statement as unknown as Statement[], { action, resource, keys: context }) === 'allow';
 }
 
 const BUCKET = 'firm-dock';
@@ -65,15 +61,41 @@ describe('the upload session policy', () => {
     expect(allows(policy, action, resource)).toBe(false);
   });
 
-  it('is exactly two statements, no wildcards, no Deny, no conditions to misread', () => {
+  it('is exactly two statements, no wildcards, no Deny; the key only through S3 in its region, for this object', () => {
     expect(policy).toEqual({
       Version: '2012-10-17',
       Statement: [
         { Sid: 'WriteThisUploadOnly', Effect: 'Allow', Action: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'], Resource: OBJECT },
-        { Sid: 'EncryptWithTheDockKey', Effect: 'Allow', Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Resource: KMS },
+        {
+          Sid: 'EncryptWithTheDockKey',
+          Effect: 'Allow',
+          Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          Resource: KMS,
+          Condition: { StringEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com', 'kms:EncryptionContext:aws:s3:arn': OBJECT } },
+        },
       ],
     });
     expect(JSON.stringify(policy)).not.toMatch(/[*?]/);
+  });
+
+  it.each<[string, Record<string, string>]>([
+    ['called directly (no kms:ViaService)', { 'kms:EncryptionContext:aws:s3:arn': OBJECT }],
+    ['through another service', { 'kms:ViaService': 'ec2.eu-west-1.amazonaws.com', 'kms:EncryptionContext:aws:s3:arn': OBJECT }],
+    ['through S3 in another region', { 'kms:ViaService': 's3.us-east-1.amazonaws.com', 'kms:EncryptionContext:aws:s3:arn': OBJECT }],
+    ['for another object', { 'kms:ViaService': 's3.eu-west-1.amazonaws.com', 'kms:EncryptionContext:aws:s3:arn': `arn:aws:s3:::${BUCKET}/uploads/01JBBBBBBBBBBBBBBBBBBBBBBB/x` }],
+    ['for the bucket (an S3 Bucket Key’s context)', { 'kms:ViaService': 's3.eu-west-1.amazonaws.com', 'kms:EncryptionContext:aws:s3:arn': `arn:aws:s3:::${BUCKET}` }],
+    ['without an encryption context', { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' }],
+  ])('does not allow the dock key %s', (_what, keys) => {
+    expect(allows(policy, 'kms:GenerateDataKey', KMS, keys)).toBe(false);
+    expect(allows(policy, 'kms:Decrypt', KMS, keys)).toBe(false);
+  });
+
+  it('names S3 of the key’s region and partition as the only way to the key', () => {
+    expect(regionOf(KMS)).toBe('eu-west-1');
+    expect(s3ServiceFor('aws', 'eu-west-1')).toBe('s3.eu-west-1.amazonaws.com');
+    expect(s3ServiceFor('aws-cn', 'cn-north-1')).toBe('s3.cn-north-1.amazonaws.com.cn');
+    expect(s3ServiceFor('aws-us-gov', 'us-gov-west-1')).toBe('s3.us-gov-west-1.amazonaws.com');
+    expect(() => regionOf('arn:aws:kms::111122223333:key/x')).toThrow(SessionPolicyError);
   });
 
   it('follows the partition of the role (GovCloud, China)', () => {
@@ -111,6 +133,9 @@ describe('names STS records', () => {
   });
 
   it.each([
+    ['static:alice', 'static.alice'],
+    ['oidc:https://idp.example.com/realms/firm#auth0|5f7c8ec7c33c6c004bbafe82', 'oidc.auth0_5f7c8ec7c33c6c004bbafe82'],
+    [`oidc:https://idp.example.com#${'s'.repeat(100)}`, `oidc.${'s'.repeat(59)}`],
     ['alice', 'alice'],
     ['alice@example.com', 'alice@example.com'],
     ['auth0|5f7c8ec7c33c6c004bbafe82', 'auth0_5f7c8ec7c33c6c004bbafe82'],
@@ -118,7 +143,7 @@ describe('names STS records', () => {
     ['', 'u_'],
     ['Zoë Ærø', 'Zo___r_'],
     ['a'.repeat(100), 'a'.repeat(64)],
-  ])('source identity for %j is %j', (user, expected) => {
+  ])('source identity for the owner %j is %j', (user, expected) => {
     const id = sourceIdentityFor(user);
     expect(id).toMatch(/^[\w+=,.@-]{2,64}$/);
     expect(id).toBe(expected);

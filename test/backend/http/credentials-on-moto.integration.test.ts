@@ -175,13 +175,13 @@ describe('credentials vended on moto', () => {
     for (const entry of entries) {
       expect(entry).toMatchObject({
         event: 'credentials.vended',
-        user: 'dana',
+        user: 'static:dana',
         uploadId: created.id,
         bucket: moto.dockBucket,
         key: created.target.key,
         roleArn: moto.roleArn,
         roleSessionName: `dockside-${created.id}`,
-        sourceIdentity: 'dana',
+        sourceIdentity: 'static.dana',
         principalArn: `arn:aws:sts::123456789012:assumed-role/${moto.roleName}/dockside-${created.id}`,
       });
       expect(typeof entry.expiration).toBe('string');

@@ -8,6 +8,7 @@ import {
   MAX_OBJECT_SIZE,
   uploadViewSchema,
 } from '../../../src/shared/backend-api.js';
+import { sampleRecord } from '../../contracts/upload-store.contract.js';
 import { auth, CREATE_BODY, createUpload, FakeVendor, startHarness, type Harness } from './server-harness.js';
 
 let h: Harness;
@@ -41,9 +42,9 @@ describe('POST /v1/uploads', () => {
       kmsKeyId: h.config.dock.kmsKeyArn,
     });
     expect(body.credentials.secretAccessKey).toBe('fake-secret');
-    expect(h.vendor.calls).toEqual([{ uploadId: body.id, user: 'alice', bucket: 'firm-dock', key: body.target.key }]);
+    expect(h.vendor.calls).toEqual([{ uploadId: body.id, owner: 'static:alice', bucket: 'firm-dock', key: body.target.key }]);
     const record = await h.store.get(body.id);
-    expect(record).toMatchObject({ owner: 'alice', status: 'uploading', fileName: 'C:\\Users\\alice\\..\\Film final.mov', dockKey: body.target.key, contentType: 'video/quicktime' });
+    expect(record).toMatchObject({ owner: 'static:alice', status: 'uploading', fileName: 'C:\\Users\\alice\\..\\Film final.mov', dockKey: body.target.key, contentType: 'video/quicktime' });
   });
 
   it('refuses a name with nothing safe in it as INVALID_FILE_NAME, and vends nothing', async () => {
@@ -64,6 +65,27 @@ describe('POST /v1/uploads', () => {
   ])('answers 400 naming the field for %j', async (payload, field) => {
     const res = await h.app.inject({ method: 'POST', url: '/v1/uploads', headers: auth('alice'), payload });
     expect(expectApiError(res, 400, 'INVALID_REQUEST')).toMatch(field);
+  });
+
+  // JSON.stringify writes a lone surrogate as the escape `\ud800`, which JSON.parse turns back into one.
+  it.each([
+    ['fileName', JSON.stringify({ ...CREATE_BODY, fileName: 'Film\uD800final.mov' }), /body\.fileName: must be well-formed Unicode/],
+    ['fileName, a lone low surrogate', JSON.stringify({ ...CREATE_BODY, fileName: '\uDE00.mov' }), /body\.fileName: must be well-formed Unicode/],
+    ['contentType', JSON.stringify({ ...CREATE_BODY, contentType: 'video/\uD800' }), /body\.contentType: must be well-formed Unicode/],
+    ['a key', JSON.stringify({ ...CREATE_BODY, ['x\uD800']: 1 }), /body\.x\uFFFD: must be well-formed Unicode/],
+    ['a nested value', JSON.stringify({ ...CREATE_BODY, checksum: { algorithm: 'CRC32', type: '\uDBFF' } }), /body\.checksum\.type: must be well-formed Unicode/],
+  ])('refuses a lone surrogate in %s with 400 INVALID_REQUEST, before any STS call and without a record', async (_where, payload, message) => {
+    expect(payload).toMatch(/\\ud[89ab]|\\ud[c-f]/);
+    const res = await h.app.inject({ method: 'POST', url: '/v1/uploads', headers: { ...auth('alice'), 'content-type': 'application/json' }, payload });
+    expect(expectApiError(res, 400, 'INVALID_REQUEST')).toMatch(message);
+    expect(h.vendor.calls).toHaveLength(0);
+    expect(h.store.all()).toHaveLength(0);
+  });
+
+  it('keeps astral characters (surrogate pairs) in a name: they are well-formed', async () => {
+    const res = await h.app.inject({ method: 'POST', url: '/v1/uploads', headers: auth('alice'), payload: { ...CREATE_BODY, fileName: 'Zoë 😀 𝄞.mov' } });
+    expect(res.statusCode, res.body).toBe(201);
+    expect((await h.store.get((res.json() as { id: string }).id))?.fileName).toBe('Zoë 😀 𝄞.mov');
   });
 
   it('accepts the largest object S3 allows', async () => {
@@ -138,6 +160,16 @@ describe('GET /v1/uploads/:id', () => {
     const second = uploadViewSchema.parse((await h.app.inject({ url: `/v1/uploads/${id}`, headers: auth('alice') })).json());
     expect(second.status).toBe('docked');
     expect((await h.store.get(id))?.status).toBe('docked');
+  });
+
+  it('answers a record stored before lone surrogates were refused, with U+FFFD in their place (not a 500)', async () => {
+    const old = sampleRecord({ owner: 'static:alice', fileName: 'Old\uD800name.mov', status: 'failed', failureReason: 'x' });
+    await h.store.create(old);
+    const res = await h.app.inject({ url: `/v1/uploads/${old.id}`, headers: auth('alice') });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(uploadViewSchema.parse(res.json()).fileName).toBe('Old\uFFFDname.mov');
+    const list = await h.app.inject({ url: '/v1/uploads', headers: auth('alice') });
+    expect(listUploadsResponseSchema.parse(list.json()).uploads.map((u) => u.fileName)).toEqual(['Old\uFFFDname.mov']);
   });
 
   it('answers from the store when the dock cannot be reached', async () => {

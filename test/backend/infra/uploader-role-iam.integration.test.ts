@@ -125,6 +125,7 @@ beforeAll(async () => {
     'AWS::AccountId': account,
     'AWS::Region': REGION,
     'AWS::Partition': 'aws',
+    'AWS::URLSuffix': 'amazonaws.com',
   };
   const names: ResolveContext = { parameters, refs: {}, attributes: {} };
   const bucketName = (logicalId: string): string =>

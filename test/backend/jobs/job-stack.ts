@@ -108,6 +108,7 @@ export async function deployJobStack(moto: MotoServer, parameters: StackParamete
       dockBucket: stack.dockBucket,
       permanentBucket: stack.permanentBucket,
       permanentKmsKeyArn: stack.permanentKmsKeyArn,
+      dockKmsKeyArn: stack.dockKmsKeyArn,
       waitTimeSeconds: 1,
       retryDelay: { baseSeconds: 0, capSeconds: 0 },
       ...overrides,
@@ -177,7 +178,13 @@ export async function multipartUpload(
   js: JobStack,
   key: string,
   source: PartSource,
-  options: { partSize: number; checksumType?: 'FULL_OBJECT' | 'COMPOSITE'; concurrency?: number },
+  options: {
+    partSize: number;
+    checksumType?: 'FULL_OBJECT' | 'COMPOSITE';
+    concurrency?: number;
+    /** How CreateMultipartUpload asks for encryption (`{}`: not at all); SSE-KMS under the dock key unless given. */
+    encryption?: { ServerSideEncryption?: 'AES256' | 'aws:kms'; SSEKMSKeyId?: string };
+  },
 ): Promise<{ checksum: string; etag: string }> {
   const type = options.checksumType ?? 'FULL_OBJECT';
   const { s3, stack } = js;
@@ -185,8 +192,7 @@ export async function multipartUpload(
     new CreateMultipartUploadCommand({
       Bucket: stack.dockBucket,
       Key: key,
-      ServerSideEncryption: 'aws:kms',
-      SSEKMSKeyId: stack.dockKmsKeyArn,
+      ...(options.encryption ?? { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: stack.dockKmsKeyArn }),
       ChecksumAlgorithm: 'CRC32',
       ChecksumType: type,
     }),

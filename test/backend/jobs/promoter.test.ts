@@ -13,6 +13,7 @@ import { MemoryUploadStore } from '../../fakes/memory-upload-store.js';
 const ID = '01ARZ3NDEKTSV4RRFFQ69G5FAV';
 const KEY = `uploads/${ID}/file.bin`;
 const PERM_KEY_ARN = 'arn:aws:kms:us-east-1:1:key/perm';
+const DOCK_KEY_ARN = 'arn:aws:kms:us-east-1:1:key/dock';
 
 const base: UploadRecord = {
   id: ID,
@@ -36,7 +37,8 @@ const dockFacts: ObjectFacts = {
   etag: 'e-2',
   checksumCrc32: 'CRC=',
   checksumType: 'FULL_OBJECT',
-  kmsKeyId: 'arn:aws:kms:us-east-1:1:key/dock',
+  serverSideEncryption: 'aws:kms',
+  kmsKeyId: DOCK_KEY_ARN,
   contentType: 'application/pdf',
   metadata: {},
   partsCount: null,
@@ -90,6 +92,7 @@ beforeEach(async () => {
     dockBucket: 'dock',
     permanentBucket: 'perm',
     permanentKmsKeyArn: PERM_KEY_ARN,
+    dockKmsKeyArn: DOCK_KEY_ARN,
     copy: { multipartThreshold: 5 * 1024 ** 3, partSize: 512 * 1024 ** 2 },
     logger: pino({ level: 'silent' }),
     now: () => 2000,

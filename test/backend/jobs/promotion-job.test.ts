@@ -62,6 +62,7 @@ async function setup(storage: Partial<PromotionStorage>, over: Partial<Promotion
     dockBucket: 'dock',
     permanentBucket: 'perm',
     permanentKmsKeyArn: 'k',
+    dockKmsKeyArn: 'd',
     waitTimeSeconds: 0,
     ...over,
   });

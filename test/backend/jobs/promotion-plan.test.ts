@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  dockEncryptionProblem,
   isVerifiedCopyOf,
   MAX_OBJECT_BYTES,
   MAX_PARTS,
@@ -25,6 +26,7 @@ const facts = (over: Partial<ObjectFacts> = {}): ObjectFacts => ({
   etag: 'abc-2',
   checksumCrc32: 'AAAAAA==',
   checksumType: 'FULL_OBJECT',
+  serverSideEncryption: 'aws:kms',
   kmsKeyId: 'arn:aws:kms:us-east-1:1:key/perm',
   contentType: null,
   metadata: {},
@@ -188,6 +190,22 @@ describe('verification', () => {
       'checksum-type': 'FULL_OBJECT',
       'source-etag': 'abc-2',
     });
+  });
+
+  it('percent-encodes even a name stored with a lone surrogate (encodeURIComponent would throw), as U+FFFD', () => {
+    const old = { ...record, owner: 'static:zo\uD800', fileName: 'a\uDC00.pdf' };
+    expect(promotionMetadata(old, facts())).toMatchObject({ uploader: 'static%3Azo%EF%BF%BD', 'file-name': 'a%EF%BF%BD.pdf' });
+  });
+
+  it('promotes only a dock object that is SSE-KMS under the dock key', () => {
+    const dockKey = 'arn:aws:kms:us-east-1:1:key/dock';
+    expect(dockEncryptionProblem(facts({ serverSideEncryption: 'aws:kms', kmsKeyId: dockKey }), dockKey)).toBeNull();
+    expect(dockEncryptionProblem(facts({ serverSideEncryption: 'aws:kms', kmsKeyId: 'dock' }), dockKey)).toBeNull();
+    expect(dockEncryptionProblem(facts({ serverSideEncryption: 'AES256', kmsKeyId: null }), dockKey)).toMatch(/stored with AES256/);
+    expect(dockEncryptionProblem(facts({ serverSideEncryption: null, kmsKeyId: null }), dockKey)).toMatch(/stored without SSE-KMS/);
+    expect(dockEncryptionProblem(facts({ serverSideEncryption: 'aws:kms:dsse', kmsKeyId: dockKey }), dockKey)).toMatch(/stored with aws:kms:dsse/);
+    expect(dockEncryptionProblem(facts({ serverSideEncryption: 'aws:kms', kmsKeyId: 'arn:aws:kms:us-east-1:1:key/other' }), dockKey)).toMatch(/encrypted with .*key\/other, not the loading dock's key/);
+    expect(dockEncryptionProblem(facts({ serverSideEncryption: 'aws:kms', kmsKeyId: null }), dockKey)).toMatch(/an unnamed KMS key/);
   });
 
   it('finds problems with the uploaded object that retrying cannot fix', () => {
