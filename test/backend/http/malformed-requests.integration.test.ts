@@ -56,6 +56,18 @@ afterAll(async () => {
   await new Promise((resolve) => idp?.close(resolve));
 });
 
+/** How many of the harness's STS calls have been checked so far. */
+let vendsChecked = 0;
+
+/** Whatever was vended for, and stored, since the last check: well-formed only. */
+async function expectNewVendsWellFormed(what: string): Promise<void> {
+  for (const call of h.vendor.calls.slice(vendsChecked)) {
+    expect(findIllFormedString(call), what).toBeNull();
+    expect(findIllFormedString(await h.store.get(call.uploadId)), what).toBeNull();
+  }
+  vendsChecked = h.vendor.calls.length;
+}
+
 const anyJson = fc.jsonValue({ maxDepth: 3 });
 const nasty = fc.constantFrom(
   '', ' ', '\u0000', '../../etc/passwd', '%00', '%2e%2e%2f', '${jndi:ldap://x}', '__proto__', 'constructor', '\uD800', '🎉',
@@ -146,7 +158,6 @@ function jsonOf(body: string): unknown {
 describe('malformed requests', () => {
   it('never get a 5xx or crash the server, every error is an apiError, and only well-formed strings reach STS and the store', { timeout: TIMEOUT_MS }, async () => {
     const seen = new Map<number, number>();
-    let vendsChecked = 0;
     await fc.assert(
       fc.asyncProperty(requests(ownId), async (r) => {
         const headers: Record<string, string> = {};
@@ -168,12 +179,7 @@ describe('malformed requests', () => {
         }
         // A lone surrogate in an answer would be a `\udxxx` escape in its JSON.
         expect(findIllFormedString(jsonOf(res.body)), what).toBeNull();
-        // Whatever was vended for, and stored, since the last request: well-formed only.
-        for (const call of h.vendor.calls.slice(vendsChecked)) {
-          expect(findIllFormedString(call), what).toBeNull();
-          expect(findIllFormedString(await h.store.get(call.uploadId)), what).toBeNull();
-        }
-        vendsChecked = h.vendor.calls.length;
+        await expectNewVendsWellFormed(what);
       }),
       { numRuns: RUNS, seed: SEED },
     );
@@ -194,7 +200,6 @@ describe('malformed requests', () => {
   // chance (it must also pick the method, path, token and content type that reach the handler).
   it('well-formed requests with one hostile string: never a 5xx, and a lone surrogate never reaches STS or the store', { timeout: TIMEOUT_MS }, async () => {
     const seen = new Map<number, number>();
-    let vendsChecked = 0;
     const hostile = fc.oneof(illFormed, fullUnicode, text);
     const request = fc.oneof(
       fc.record({ slot: fc.constantFrom('fileName', 'contentType', 'checksum.type', 'key', 'whole'), value: hostile }).map(({ slot, value }) => {
@@ -239,11 +244,7 @@ describe('malformed requests', () => {
           expect(res.statusCode, what).toBe(400);
           expect(h.vendor.calls.length, `${what}: no STS call`).toBe(vendsBefore);
         }
-        for (const call of h.vendor.calls.slice(vendsChecked)) {
-          expect(findIllFormedString(call), what).toBeNull();
-          expect(findIllFormedString(await h.store.get(call.uploadId)), what).toBeNull();
-        }
-        vendsChecked = h.vendor.calls.length;
+        await expectNewVendsWellFormed(what);
       }),
       { numRuns: STRING_RUNS, seed: SEED },
     );
