@@ -35,6 +35,7 @@ export async function startBackend(config: BackendConfig): Promise<RunningBacken
     permanentBucket: config.permanent.bucket,
     permanentKmsKeyArn: config.permanent.kmsKeyArn,
     cleanupMaxAgeHours: config.jobs.cleanupMaxAgeHours,
+    dockExpiryDays: config.jobs.dockExpiryDays,
     promotion: config.jobs.enabled.includes('promotion'),
     cleanup: config.jobs.enabled.includes('cleanup'),
     cleanupOptions: { intervalMs: config.jobs.cleanupIntervalSeconds * 1000 },
