@@ -47,6 +47,11 @@ export interface BackendConfig {
     readonly enabled: readonly BackendJobName[];
     readonly cleanupMaxAgeHours: number;
     readonly cleanupIntervalSeconds: number;
+    /**
+     * Days after which the dock's lifecycle rule expires objects and aborts multipart uploads (the
+     * template's DockExpiryDays, which this must match): the cleanup job acts before it.
+     */
+    readonly dockExpiryDays: number;
   };
   readonly auth: {
     readonly oidc: OidcConfig | null;
@@ -77,6 +82,15 @@ export function createStaticToken(user: string): { token: string; entry: StaticT
   const token = randomBytes(32).toString('base64url');
   return { token, entry: { user, sha256: hashStaticToken(token) } };
 }
+
+/**
+ * The shortest STS allows: a client whose upload was cancelled can write to its one key only until
+ * the set it holds expires (the engine refreshes 5 minutes before expiry, so every 10 minutes).
+ */
+export const DEFAULT_CREDENTIAL_TTL_SECONDS = 900;
+export const DEFAULT_CLEANUP_MAX_AGE_HOURS = 72;
+/** The template's DockExpiryDays default. */
+export const DEFAULT_DOCK_EXPIRY_DAYS = 7;
 
 // `VAR=` in an env file means "not set", not "set to the empty string".
 const optional = <T extends z.ZodType>(schema: T) =>
@@ -183,6 +197,7 @@ const envSchema = z.object({
   DOCKSIDE_JOBS: optional(jobsList),
   DOCKSIDE_CLEANUP_MAX_AGE_HOURS: optional(positiveNumber),
   DOCKSIDE_CLEANUP_INTERVAL_SECONDS: optional(integer(1, 7 * 24 * 3600)),
+  DOCKSIDE_DOCK_EXPIRY_DAYS: optional(integer(1, 3650)),
   DOCKSIDE_OIDC_ISSUER: optional(issuerUrl),
   DOCKSIDE_OIDC_AUDIENCE: optional(text.min(1)),
   DOCKSIDE_OIDC_JWKS_URL: optional(keyFetchUrl),
@@ -221,6 +236,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!oidcSet && e.DOCKSIDE_STATIC_TOKENS === undefined) {
     problems.push('DOCKSIDE_OIDC_ISSUER + DOCKSIDE_OIDC_AUDIENCE or DOCKSIDE_STATIC_TOKENS: at least one sign-in mode is required');
   }
+  const cleanupMaxAgeHours = e.DOCKSIDE_CLEANUP_MAX_AGE_HOURS ?? DEFAULT_CLEANUP_MAX_AGE_HOURS;
+  const dockExpiryDays = e.DOCKSIDE_DOCK_EXPIRY_DAYS ?? DEFAULT_DOCK_EXPIRY_DAYS;
+  // Otherwise the lifecycle rule removes uploads first, and their records are never marked aborted.
+  if (cleanupMaxAgeHours >= dockExpiryDays * 24) {
+    problems.push(
+      `DOCKSIDE_CLEANUP_MAX_AGE_HOURS: must be below the dock's lifecycle limit, DOCKSIDE_DOCK_EXPIRY_DAYS × 24 = ${dockExpiryDays * 24} (got ${cleanupMaxAgeHours})`,
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const awsEndpoint = e.DOCKSIDE_AWS_ENDPOINT ?? null;
@@ -235,13 +258,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     clientS3: { endpoint: clientEndpoint, forcePathStyle: pathStyle ?? clientEndpoint !== null },
     dock: { bucket: e.DOCKSIDE_DOCK_BUCKET, kmsKeyArn: e.DOCKSIDE_DOCK_KMS_KEY_ARN },
     permanent: { bucket: e.DOCKSIDE_PERMANENT_BUCKET, kmsKeyArn: e.DOCKSIDE_PERMANENT_KMS_KEY_ARN },
-    uploader: { roleArn: e.DOCKSIDE_UPLOADER_ROLE_ARN, credentialTtlSeconds: e.DOCKSIDE_CREDENTIAL_TTL_SECONDS ?? 3600 },
+    uploader: { roleArn: e.DOCKSIDE_UPLOADER_ROLE_ARN, credentialTtlSeconds: e.DOCKSIDE_CREDENTIAL_TTL_SECONDS ?? DEFAULT_CREDENTIAL_TTL_SECONDS },
     uploadsTable: e.DOCKSIDE_UPLOADS_TABLE,
     queues: { eventQueueUrl: e.DOCKSIDE_EVENT_QUEUE_URL, notifyQueueUrl: e.DOCKSIDE_NOTIFY_QUEUE_URL },
     jobs: {
       enabled: e.DOCKSIDE_JOBS ?? [...BACKEND_JOBS],
-      cleanupMaxAgeHours: e.DOCKSIDE_CLEANUP_MAX_AGE_HOURS ?? 72,
+      cleanupMaxAgeHours,
       cleanupIntervalSeconds: e.DOCKSIDE_CLEANUP_INTERVAL_SECONDS ?? 3600,
+      dockExpiryDays,
     },
     auth: {
       oidc:

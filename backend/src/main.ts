@@ -36,6 +36,7 @@ export async function startBackend(config: BackendConfig): Promise<RunningBacken
     permanentKmsKeyArn: config.permanent.kmsKeyArn,
     dockKmsKeyArn: config.dock.kmsKeyArn,
     cleanupMaxAgeHours: config.jobs.cleanupMaxAgeHours,
+    dockExpiryDays: config.jobs.dockExpiryDays,
     promotion: config.jobs.enabled.includes('promotion'),
     cleanup: config.jobs.enabled.includes('cleanup'),
     cleanupOptions: { intervalMs: config.jobs.cleanupIntervalSeconds * 1000 },

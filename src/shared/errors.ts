@@ -30,6 +30,9 @@ export const ERROR_CODES = {
   BACKEND_AUTH: { retryable: false },
   // The companion backend refused the request (bad input, wrong state, not yours).
   BACKEND_REFUSED: { retryable: false },
+  // The companion backend ended the upload: cancelled there (aborted), or its file rejected
+  // (failed). Nothing more can be sent for it; upload the file again.
+  UPLOAD_CANCELLED: { retryable: false },
   FILE_NOT_FOUND: { retryable: false },
   FILE_UNREADABLE: { retryable: false },
   FILE_CHANGED: { retryable: false },

@@ -34,8 +34,9 @@ describe('loadConfig', () => {
       logLevel: 'info',
       aws: { region: 'us-east-1', endpoint: null, forcePathStyle: false },
       clientS3: { endpoint: null, forcePathStyle: false },
-      uploader: { roleArn: base.DOCKSIDE_UPLOADER_ROLE_ARN, credentialTtlSeconds: 3600 },
-      jobs: { enabled: ['promotion', 'cleanup'], cleanupMaxAgeHours: 72, cleanupIntervalSeconds: 3600 },
+      // The shortest STS allows: what a client whose upload was cancelled can still do lasts as long.
+      uploader: { roleArn: base.DOCKSIDE_UPLOADER_ROLE_ARN, credentialTtlSeconds: 900 },
+      jobs: { enabled: ['promotion', 'cleanup'], cleanupMaxAgeHours: 72, cleanupIntervalSeconds: 3600, dockExpiryDays: 7 },
       auth: { oidc: null, staticTokens: [{ user: 'alice', sha256: TOKEN_HASH }] },
       rateLimitPerMinute: 120,
     });
@@ -57,16 +58,26 @@ describe('loadConfig', () => {
       DOCKSIDE_JOBS: 'cleanup, promotion,cleanup',
       DOCKSIDE_OIDC_ISSUER: 'https://login.example.com/',
       DOCKSIDE_OIDC_AUDIENCE: 'dockside',
-      DOCKSIDE_CREDENTIAL_TTL_SECONDS: '900',
+      DOCKSIDE_CREDENTIAL_TTL_SECONDS: '3600',
       DOCKSIDE_PORT: '0',
       DOCKSIDE_CLEANUP_MAX_AGE_HOURS: '0.5',
+      DOCKSIDE_DOCK_EXPIRY_DAYS: '30',
     });
     expect(config.jobs.enabled).toEqual(['cleanup', 'promotion']);
     expect(config.auth.oidc).toEqual({ issuer: 'https://login.example.com/', audience: 'dockside', jwksUrl: null });
-    expect(config.uploader.credentialTtlSeconds).toBe(900);
+    expect(config.uploader.credentialTtlSeconds).toBe(3600);
     expect(config.port).toBe(0);
     expect(config.jobs.cleanupMaxAgeHours).toBe(0.5);
+    expect(config.jobs.dockExpiryDays).toBe(30);
     expect(loadConfig({ ...base, DOCKSIDE_JOBS: 'none' }).jobs.enabled).toEqual([]);
+  });
+
+  it("wants the cleanup job to act before the dock's lifecycle rule", () => {
+    expect(problemsOf({ ...base, DOCKSIDE_CLEANUP_MAX_AGE_HOURS: '168' })).toEqual([
+      "DOCKSIDE_CLEANUP_MAX_AGE_HOURS: must be below the dock's lifecycle limit, DOCKSIDE_DOCK_EXPIRY_DAYS × 24 = 168 (got 168)",
+    ]);
+    expect(loadConfig({ ...base, DOCKSIDE_CLEANUP_MAX_AGE_HOURS: '168', DOCKSIDE_DOCK_EXPIRY_DAYS: '8' }).jobs).toMatchObject({ cleanupMaxAgeHours: 168, dockExpiryDays: 8 });
+    expect(problemsOf({ ...base, DOCKSIDE_DOCK_EXPIRY_DAYS: '0' }).join('\n')).toMatch(/DOCKSIDE_DOCK_EXPIRY_DAYS: must be at least 1/);
   });
 
   it('treats VAR= as unset', () => {

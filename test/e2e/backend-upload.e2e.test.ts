@@ -24,7 +24,7 @@ import {
   type TemporaryCredentials,
 } from '../../src/main/engine/index.js';
 import { SqliteJournal } from '../../src/main/journal/index.js';
-import { getObjectBytes, runCli, writeRandomFile } from '../main/cli/run-cli.js';
+import { CliProcess, getObjectBytes, killLeftovers, runCli, writeRandomFile } from '../main/cli/run-cli.js';
 
 const MiB = 1024 * 1024;
 let local: LocalStack;
@@ -41,6 +41,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  await killLeftovers();
   s3?.destroy();
   sqs?.destroy();
   await local?.stop();
@@ -168,6 +169,89 @@ describe('dockside upload through the backend', () => {
     // eslint-disable-next-line no-control-regex -- finding control characters is the point
     expect(ls.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
     expect(ls.stdout).toContain('line one\\nline two\\e[2J');
+  });
+});
+
+/**
+ * `dockside upload` of a new 30 MiB file through the backend, held to 4 MiB/s in 5 MiB parts two at
+ * a time, so that it is still sending for seconds when the test acts: resolves once a part is sent.
+ */
+async function slowUploadUnderway(name: string) {
+  const home = join(dir, `cli-home-${name}`);
+  const file = join(dir, `${name}.bin`);
+  writeRandomFile(file, 30 * MiB);
+  const env = { DOCKSIDE_BACKEND_URL: local.backendUrls[0]!, DOCKSIDE_TOKEN: local.token, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' };
+  const cli = new CliProcess(['upload', file, '--json', '--part-size', '5MiB', '--concurrency', '2', '--limit-rate', '4MiB/s'], { home, env });
+  const transfer = await cli.waitForJson((l) => l.type === 'transfer', 'the transfer line');
+  await cli.waitForJson((l) => l.type === 'progress' && (l.partsDone as number) >= 1, 'a part sent');
+  const key = transfer.key as string;
+  return { home, file, env, cli, transferId: transfer.transferId as string, key, uploadId: key.split('/')[1]! };
+}
+
+describe('cancelled on the server while the CLI is sending', () => {
+  it('stops the CLI as cancelled on the server (exit 3, in words) without a new multipart upload; nothing of it stays in the dock; upload again starts afresh', async () => {
+    const { home, file, env, cli, transferId, key, uploadId } = await slowUploadUnderway('cancelled-midway');
+
+    // Someone cancels it on the server (DELETE /v1/uploads/{id}); the CLI's credentials stay valid for 15 min.
+    const client = new BackendClient({ url: local.backendUrls[1]!, token: local.token });
+    expect((await client.abortUpload(uploadId)).status).toBe('aborted');
+
+    const exit = await cli.waitForExit();
+    expect(exit.code, cli.transcript()).toBe(3);
+    const result = cli.jsonLines().find((l) => l.type === 'result');
+    expect(result).toMatchObject({
+      status: 'failed',
+      error: { code: 'UPLOAD_CANCELLED', retryable: false, message: expect.stringMatching(/^Upload \w+ was cancelled on the Dockside server, so Dockside stopped sending it/) },
+    });
+    expect(exit.stdout + exit.stderr).not.toMatch(/INTEGRITY|not ours or not there/);
+
+    // The journal: the transfer is over (cancelled, with why), and S3 was asked for one multipart upload only.
+    const journal = new SqliteJournal(join(home, 'journal.sqlite'));
+    try {
+      const record = journal.getTransfer(transferId)!;
+      expect(record).toMatchObject({ state: 'cancelled', errorCode: 'UPLOAD_CANCELLED' });
+      const types = journal.queryLog({ transferId: record.id }).map((e) => e.type);
+      expect(types.filter((t) => t === 'upload.created')).toHaveLength(1);
+      expect(types).toContain('transfer.cancelled');
+    } finally {
+      journal.close();
+    }
+    // `dockside ls` says so in words.
+    const ls = await runCli(['ls'], { home, env });
+    expect(ls.stdout).toContain('cancelled');
+
+    // Nothing of it in the dock: no multipart upload, no object; and no more credentials for it.
+    const open = await s3.send(new ListMultipartUploadsCommand({ Bucket: local.stack.dockBucket, Prefix: key }));
+    expect(open.Uploads ?? []).toEqual([]);
+    await expect(s3.send(new HeadObjectCommand({ Bucket: local.stack.dockBucket, Key: key }))).rejects.toMatchObject({ name: 'NotFound' });
+    await expect(client.credentials(uploadId)).rejects.toMatchObject({ code: 'UPLOAD_CANCELLED', message: expect.stringMatching(/cancelled on the Dockside server/) });
+    expect((await client.getUpload(uploadId)).status).toBe('aborted');
+
+    // As the message says: uploading the file again sends it, as a new upload.
+    const again = await runCli(['upload', file, '--json'], { home, env });
+    expect(again.code, again.stderr).toBe(0);
+    const fresh = JSON.parse(again.stdout.trim().split('\n').pop()!) as { status: string; key: string };
+    expect(fresh.status).toBe('completed');
+    expect(fresh.key).not.toBe(key);
+    await waitForStatus(client, fresh.key.split('/')[1]!, 'available');
+    await drainAvailable();
+  });
+});
+
+describe('dockside cancel of an upload through the backend', () => {
+  it('cancels it on the backend too: the record is aborted, no credentials for it, nothing in the dock', async () => {
+    const { home, env, cli, transferId, key, uploadId } = await slowUploadUnderway('paused-then-cancelled');
+    expect((await cli.kill('SIGINT')).code).toBe(75);
+    const client = new BackendClient({ url: local.backendUrls[0]!, token: local.token });
+    expect((await client.getUpload(uploadId)).status).toBe('uploading');
+
+    const cancel = await runCli(['cancel', transferId], { home, env });
+    expect(cancel.code, cancel.stderr).toBe(0);
+    expect(cancel.stdout).toMatch(/^Cancelled \w+; its multipart upload was aborted on S3\.$/m);
+    expect((await client.getUpload(uploadId)).status).toBe('aborted');
+    await expect(client.credentials(uploadId)).rejects.toMatchObject({ code: 'UPLOAD_CANCELLED' });
+    const open = await s3.send(new ListMultipartUploadsCommand({ Bucket: local.stack.dockBucket, Prefix: key }));
+    expect(open.Uploads ?? []).toEqual([]);
   });
 });
 

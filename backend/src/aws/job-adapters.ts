@@ -1,7 +1,8 @@
 /** Builds the AWS implementations of the background jobs' ports from the backend's clients and configuration. */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { AvailabilityNotifier, DockUploads, EventQueue, PromotionStorage } from '../domain/job-ports.js';
+import type { AvailabilityNotifier, DockObjects, DockUploads, EventQueue, PromotionStorage } from '../domain/job-ports.js';
+import { S3DockObjects } from './s3-dock-objects.js';
 import { S3DockUploads } from './s3-dock-uploads.js';
 import { S3PromotionStorage } from './s3-promotion-storage.js';
 import { SqsAvailabilityNotifier } from './sqs-availability-notifier.js';
@@ -25,6 +26,7 @@ export interface JobPorts {
   readonly notifier: AvailabilityNotifier;
   readonly storage: PromotionStorage;
   readonly dockUploads: DockUploads;
+  readonly dockObjects: DockObjects;
 }
 
 export function createJobPorts(config: JobAdapterConfig): JobPorts {
@@ -39,5 +41,6 @@ export function createJobPorts(config: JobAdapterConfig): JobPorts {
       ...(config.partConcurrency !== undefined ? { partConcurrency: config.partConcurrency } : {}),
     }),
     dockUploads: new S3DockUploads(config.s3, config.dockBucket),
+    dockObjects: new S3DockObjects(config.s3, config.dockBucket),
   };
 }

@@ -53,6 +53,7 @@ export const DOCKSIDE_TEMPLATE_PATH = fileURLToPath(new URL('../../infra/docksid
 export interface StackParameters {
   readonly NamePrefix?: string;
   readonly AbortIncompleteUploadsAfterDays?: number;
+  readonly DockExpiryDays?: number;
   readonly EventQueueVisibilityTimeoutSeconds?: number;
   readonly EventQueueMaxReceiveCount?: number;
   readonly BackendServicePrincipal?: string;
@@ -96,6 +97,8 @@ export interface DocksideStack {
   readonly notifyQueueArn: string;
   readonly backendRoleArn: string;
   readonly backendPolicyArn: string;
+  /** The DockExpiryDays the stack was made with: after it the dock's lifecycle rule deletes everything. */
+  readonly dockExpiryDays: number;
   /** Template parts the stack left out and the deployer set through the S3/SQS APIs, e.g. `DockBucket.LifecycleConfiguration`. */
   readonly setBySdk: readonly string[];
   /** Template resources the stack did not create and the deployer did not set (with the type). */
@@ -229,6 +232,7 @@ export async function deployStack(options: DeployStackOptions): Promise<Dockside
       notifyQueueArn: get(OUTPUTS.notifyQueueArn),
       backendRoleArn: get(OUTPUTS.backendRoleArn),
       backendPolicyArn: get(OUTPUTS.backendPolicyArn),
+      dockExpiryDays: Number(parameters['DockExpiryDays']),
       setBySdk,
       notDeployed,
     };
@@ -253,6 +257,7 @@ export function toBackendEnv(stack: DocksideStack, options: { cleanupMaxAgeHours
     DOCKSIDE_EVENT_QUEUE_URL: stack.eventQueueUrl,
     DOCKSIDE_NOTIFY_QUEUE_URL: stack.notifyQueueUrl,
     DOCKSIDE_CLEANUP_MAX_AGE_HOURS: String(options.cleanupMaxAgeHours),
+    DOCKSIDE_DOCK_EXPIRY_DAYS: String(stack.dockExpiryDays),
   };
 }
 

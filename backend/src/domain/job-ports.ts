@@ -63,6 +63,19 @@ export interface DockUploads {
   abort(upload: DockMultipartUpload): Promise<'aborted' | 'already-gone'>;
 }
 
+export interface DockObject {
+  readonly key: string;
+  /** When S3 last wrote it, epoch milliseconds (moto reports the real time, unlike its multipart `Initiated`). */
+  readonly lastModified: number;
+}
+
+/** The dock's objects under the uploads prefix, for the cleanup job. */
+export interface DockObjects {
+  list(): AsyncIterable<DockObject>;
+  /** Deletes the object; an absent object is not an error. */
+  delete(key: string): Promise<void>;
+}
+
 /**
  * An I/O step of a job failed in a way a later delivery may not see (network, throttling, a dock
  * object replaced mid-copy, a stop in progress). The job leaves the message to be redelivered.

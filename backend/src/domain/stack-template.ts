@@ -126,6 +126,7 @@ export interface BucketSettings {
     ID?: string;
     Status: 'Enabled' | 'Disabled';
     Filter: { Prefix: string };
+    Expiration?: { Days: number };
     AbortIncompleteMultipartUpload?: { DaysAfterInitiation: number };
   }[];
   readonly queueNotifications?: {
@@ -182,13 +183,15 @@ export function bucketSettingsOf(template: StackTemplate, ctx: ResolveContext): 
       settings.lifecycleRules = rules.map((raw) => {
         const r = asObject(raw, 'lifecycle rule');
         const abort = r['AbortIncompleteMultipartUpload'];
-        if (Object.keys(r).some((k) => !['Id', 'Status', 'Prefix', 'AbortIncompleteMultipartUpload'].includes(k))) {
+        const expiry = r['ExpirationInDays'];
+        if (Object.keys(r).some((k) => !['Id', 'Status', 'Prefix', 'ExpirationInDays', 'AbortIncompleteMultipartUpload'].includes(k))) {
           throw new TemplateResolveError(`lifecycle rule ${String(r['Id'])} uses properties the deployer cannot translate yet`);
         }
         return {
           ...(typeof r['Id'] === 'string' ? { ID: r['Id'] } : {}),
           Status: r['Status'] === 'Enabled' ? 'Enabled' : 'Disabled',
           Filter: { Prefix: typeof r['Prefix'] === 'string' ? r['Prefix'] : '' },
+          ...(expiry !== undefined ? { Expiration: { Days: Number(expiry) } } : {}),
           ...(isObject(abort) ? { AbortIncompleteMultipartUpload: { DaysAfterInitiation: Number(abort['DaysAfterInitiation']) } } : {}),
         };
       });

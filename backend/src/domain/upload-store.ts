@@ -6,6 +6,18 @@
  */
 import type { ChecksumSpec, UploadStatus } from '../../../src/shared/backend-api.js';
 
+/**
+ * The statuses in which an upload may have an object in the dock: being written, waiting for its
+ * promotion, being promoted. Anything else in the dock is no live upload's, and is deleted.
+ */
+export const LIVE_STATUSES = ['uploading', 'docked', 'promoting'] as const satisfies readonly UploadStatus[];
+
+/** Why the upload `record` does not own a dock object at `key` (another key, not live), or null when it does. */
+export function whyNotOwned(record: UploadRecord, key: string): string | null {
+  if (record.dockKey !== key) return `the upload's dock key is ${record.dockKey}`;
+  return (LIVE_STATUSES as readonly UploadStatus[]).includes(record.status) ? null : `the upload is ${record.status}`;
+}
+
 export interface PermanentLocation {
   readonly bucket: string;
   readonly key: string;

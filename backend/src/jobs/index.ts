@@ -4,13 +4,13 @@
  *   const ports = createJobPorts({ s3, sqs, dockBucket, permanentBucket, permanentKmsKeyArn,
  *                                  eventQueueUrl, notifyQueueUrl });          // ../aws/job-adapters.ts
  *   const jobs = createBackgroundJobs({ ports, store, logger, dockBucket, permanentBucket,
- *                                       permanentKmsKeyArn, dockKmsKeyArn, cleanupMaxAgeHours,
+ *                                       permanentKmsKeyArn, dockKmsKeyArn, cleanupMaxAgeHours, dockExpiryDays,
  *                                       promotion: true, cleanup: true });
  *   jobs.forEach((j) => j.start());  ...  await Promise.all(jobs.map((j) => j.stop(graceMs)));
  */
 import type { Logger } from 'pino';
 import type { BackgroundJob } from '../domain/background-job.js';
-import type { AvailabilityNotifier, DockUploads, EventQueue, PromotionStorage } from '../domain/job-ports.js';
+import type { AvailabilityNotifier, DockObjects, DockUploads, EventQueue, PromotionStorage } from '../domain/job-ports.js';
 import type { UploadStore } from '../domain/upload-store.js';
 import { CleanupJob, type CleanupJobOptions } from './cleanup.job.js';
 import { PromotionJob, type PromotionJobOptions } from './promotion.job.js';
@@ -20,7 +20,7 @@ export { PromotionJob, type PromotionJobOptions } from './promotion.job.js';
 export { Promoter, type PromoterOptions, type PromotionOutcome } from './promoter.js';
 
 export interface BackgroundJobsConfig {
-  readonly ports: { queue: EventQueue; notifier: AvailabilityNotifier; storage: PromotionStorage; dockUploads: DockUploads };
+  readonly ports: { queue: EventQueue; notifier: AvailabilityNotifier; storage: PromotionStorage; dockUploads: DockUploads; dockObjects: DockObjects };
   readonly store: UploadStore;
   readonly logger: Logger;
   readonly dockBucket: string;
@@ -28,6 +28,8 @@ export interface BackgroundJobsConfig {
   readonly permanentKmsKeyArn: string;
   readonly dockKmsKeyArn: string;
   readonly cleanupMaxAgeHours: number;
+  /** The dock's lifecycle limit (DOCKSIDE_DOCK_EXPIRY_DAYS), for the cleanup job's words. */
+  readonly dockExpiryDays: number;
   /** Whether this instance runs the promotion worker (switchable per instance). */
   readonly promotion: boolean;
   /** Whether this instance runs the cleanup job. */
@@ -60,9 +62,11 @@ export function createBackgroundJobs(config: BackgroundJobsConfig): BackgroundJo
     jobs.push(
       new CleanupJob({
         uploads: config.ports.dockUploads,
+        objects: config.ports.dockObjects,
         store: config.store,
         logger: config.logger,
         maxAgeMs: config.cleanupMaxAgeHours * 3_600_000,
+        dockExpiryDays: config.dockExpiryDays,
         ...config.cleanupOptions,
       }),
     );

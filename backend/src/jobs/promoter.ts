@@ -10,6 +10,12 @@
  *   dock object is taken as already deleted (crash after delete);
  * - "file available" is sent only while `notifiedAt` is unset, and the FIFO queue drops a re-send
  *   for the same upload within its deduplication window.
+ *
+ * Only an upload that is still live (uploading, docked, promoting) may have an object in the dock.
+ * An object that no live upload owns (written after a cancel with credentials still valid, written
+ * again after promotion, left by a failed promotion, or at a key no upload has) is deleted, with an
+ * audit line, and never promoted. An `available` upload's own copy left the dock before it was
+ * recorded `available`, so for one of those anything at its key was written since.
  */
 import type { Logger } from 'pino';
 import { uploadIdFromDockKey } from '../domain/dock-key-id.js';
@@ -29,16 +35,16 @@ import {
   type ObjectFacts,
 } from '../domain/promotion-plan.js';
 import type { ObjectCreatedRecord } from '../domain/s3-event.js';
-import type { UploadRecord, UploadStore } from '../domain/upload-store.js';
+import { LIVE_STATUSES, whyNotOwned, type UploadRecord, type UploadStore } from '../domain/upload-store.js';
 
-/** What became of one ObjectCreated record. All but `orphan` let the message be deleted. */
+/** What became of one ObjectCreated record. Each lets the message be deleted. */
 export type PromotionOutcome =
   | { readonly kind: 'promoted'; readonly uploadId: string; readonly notified: boolean }
   | { readonly kind: 'already-available'; readonly uploadId: string; readonly notified: boolean }
   | { readonly kind: 'failed'; readonly uploadId: string; readonly reason: string }
   | { readonly kind: 'ignored'; readonly reason: string }
-  /** No upload record for a key in our layout: left for the dead-letter queue, where a person looks. */
-  | { readonly kind: 'orphan'; readonly uploadId: string };
+  /** No live upload owns the object: deleted from the dock (`deleted` false when it was gone already). */
+  | { readonly kind: 'removed'; readonly uploadId: string | null; readonly reason: string; readonly deleted: boolean };
 
 export interface PromoterOptions {
   readonly store: UploadStore;
@@ -54,13 +60,13 @@ export interface PromoterOptions {
   readonly now?: () => number;
 }
 
-const ACTIVE = ['uploading', 'docked', 'promoting'] as const;
-
 export class Promoter {
   private readonly now: () => number;
+  private readonly audit: Logger;
 
   constructor(private readonly options: PromoterOptions) {
     this.now = options.now ?? Date.now;
+    this.audit = options.logger.child({ audit: true });
   }
 
   /** Handles one ObjectCreated record; throws JobStepError for anything a redelivery may fix. */
@@ -68,25 +74,18 @@ export class Promoter {
     const { store, storage } = this.options;
     if (event.bucket !== this.options.dockBucket) return this.ignored(event, `the event is for bucket ${event.bucket}, not the dock`);
     const uploadId = uploadIdFromDockKey(event.key);
-    if (uploadId === null) return this.ignored(event, 'the key is not in the uploads/<id>/<name> layout');
+    if (uploadId === null) return this.remove(event.key, null, 'the key is not in the uploads/<id>/<name> layout');
     const log = this.options.logger.child({ uploadId, key: event.key, eTag: event.eTag });
 
+    // Strongly consistent, and the record exists before the client gets credentials for its key.
     const record = await store.get(uploadId);
-    if (record === null) {
-      log.error('promotion: no upload record for this dock object; the event is left for the dead-letter queue');
-      return { kind: 'orphan', uploadId };
-    }
-    if (record.dockKey !== event.key) return this.ignored(event, `the upload's dock key is ${record.dockKey}`);
-    switch (record.status) {
-      case 'available':
-        return this.announce(record, 'already-available', log);
-      case 'failed':
-      case 'aborted':
-        return this.ignored(event, `the upload is ${record.status}`);
-      case 'uploading':
-      case 'docked':
-      case 'promoting':
-        break;
+    if (record === null) return this.remove(event.key, uploadId, 'no upload has this id');
+    const notOwned = whyNotOwned(record, event.key);
+    if (notOwned !== null) {
+      const removed = await this.remove(event.key, uploadId, notOwned);
+      // A rewrite after promotion: the permanent copy and the record stay as they are, and a
+      // "file available" not yet recorded as sent (a crash after `available`) still goes.
+      return record.status === 'available' && record.dockKey === event.key ? this.announce(record, 'already-available', log) : removed;
     }
 
     const permanentKey = permanentKeyFor(event.key);
@@ -97,9 +96,9 @@ export class Promoter {
       return this.ignored(event, `the dock object now has ETag ${source.etag}`);
     }
     const problem = sourceProblem(record, source) ?? dockEncryptionProblem(source, this.options.dockKmsKeyArn);
-    if (problem !== null) return this.fail(uploadId, problem, log);
+    if (problem !== null) return this.fail(record, problem, log);
 
-    const promoting = await store.transition(uploadId, ACTIVE, 'promoting');
+    const promoting = await store.transition(uploadId, LIVE_STATUSES, 'promoting');
     if (promoting === null) return this.afterLostRace(uploadId, log);
     throwIfAborted(signal);
 
@@ -124,7 +123,7 @@ export class Promoter {
       if (dest === null) throw new JobStepError('AWS_ERROR', 'the permanent copy was not found right after copying it');
     }
     const verdict = verifyCopy(source, dest, this.options.permanentKmsKeyArn);
-    if (!verdict.ok) return this.fail(uploadId, verdict.reason, log);
+    if (!verdict.ok) return this.fail(record, verdict.reason, log);
 
     throwIfAborted(signal);
     await storage.deleteDock(event.key);
@@ -161,12 +160,12 @@ export class Promoter {
     }
     const now = await this.options.store.get(record.id);
     if (now?.status === 'available') return this.announce(now, 'already-available', log);
-    if (now === null || !(ACTIVE as readonly string[]).includes(now.status)) return this.ignored(event, `the upload is ${now?.status ?? 'gone'}`);
-    return this.fail(record.id, 'The uploaded object disappeared from the loading dock before it could be promoted; upload the file again.', log);
+    if (now === null || !(LIVE_STATUSES as readonly string[]).includes(now.status)) return this.ignored(event, `the upload is ${now?.status ?? 'gone'}`);
+    return this.fail(record, 'The uploaded object disappeared from the loading dock before it could be promoted; upload the file again.', log);
   }
 
   private async markAvailable(uploadId: string, dest: ObjectFacts, permanentKey: string, log: Logger): Promise<PromotionOutcome> {
-    const updated = await this.options.store.transition(uploadId, ACTIVE, 'available', {
+    const updated = await this.options.store.transition(uploadId, LIVE_STATUSES, 'available', {
       permanent: {
         bucket: this.options.permanentBucket,
         key: permanentKey,
@@ -197,11 +196,26 @@ export class Promoter {
     return { kind: 'ignored', reason: `upload ${uploadId} is ${now?.status ?? 'gone'}` };
   }
 
-  private async fail(uploadId: string, reason: string, log: Logger): Promise<PromotionOutcome> {
-    const failed = await this.options.store.transition(uploadId, ACTIVE, 'failed', { failureReason: reason });
-    if (failed === null) return this.afterLostRace(uploadId, log);
+  /**
+   * Records the upload `failed`, then deletes its dock object: a crash between the two leaves the
+   * object, and the redelivered event (its upload now failed) deletes it.
+   */
+  private async fail(record: UploadRecord, reason: string, log: Logger): Promise<PromotionOutcome> {
+    const failed = await this.options.store.transition(record.id, LIVE_STATUSES, 'failed', { failureReason: reason });
+    if (failed === null) return this.afterLostRace(record.id, log);
     log.warn({ reason }, 'promotion: failed');
-    return { kind: 'failed', uploadId, reason };
+    await this.remove(record.dockKey, record.id, `its promotion failed: ${reason}`);
+    return { kind: 'failed', uploadId: record.id, reason };
+  }
+
+  /** Deletes the dock object at `key`, which no live upload owns, with an audit line when there was one. */
+  private async remove(key: string, uploadId: string | null, reason: string): Promise<PromotionOutcome & { kind: 'removed' }> {
+    const found = await this.options.storage.headDock(key);
+    if (found !== null) {
+      await this.options.storage.deleteDock(key);
+      this.audit.warn({ event: 'dock.object-deleted', uploadId, key, eTag: found.etag, size: found.size, reason }, 'promotion: deleted a dock object no live upload owns');
+    }
+    return { kind: 'removed', uploadId, reason, deleted: found !== null };
   }
 
   private ignored(event: ObjectCreatedRecord, reason: string): PromotionOutcome {

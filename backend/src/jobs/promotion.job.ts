@@ -200,14 +200,12 @@ export class PromotionJob implements BackgroundJob {
 
     const heartbeat = this.startHeartbeat(message, entry, log);
     try {
-      let keep = false;
       for (const record of distinct(parsed.created)) {
         const outcome = await this.serialised(record, () => this.promoter.promote(record, this.workAbort.signal));
         log.info({ key: record.key, outcome }, 'promotion: record handled');
-        if (outcome.kind === 'orphan') keep = true;
       }
       if (entry.handedBack) return;
-      if (!keep) await this.options.queue.delete(message.receiptHandle);
+      await this.options.queue.delete(message.receiptHandle);
     } catch (error) {
       if (entry.handedBack) return;
       const delay = redeliveryDelaySeconds(message.receiveCount, this.options.retryDelay?.baseSeconds ?? 5, this.options.retryDelay?.capSeconds ?? 60);

@@ -1,8 +1,8 @@
 /**
- * OS notifications people expect from an uploader: a file finished uploading, failed (with the
- * reason in words they can act on), or became available at its destination. Only when the user
- * has notifications on (Settings; IT may lock it) and the OS supports them. Clicking one shows
- * the window. Electron's Notification is injected; tests use a fake.
+ * OS notifications people expect from an uploader: a file finished uploading, failed or was
+ * cancelled on the server (with the reason in words they can act on), or became available at its
+ * destination. Only when the user has notifications on (Settings; IT may lock it) and the OS
+ * supports them. Clicking one shows the window. Electron's Notification is injected; tests use a fake.
  */
 import type { UploadView } from '../../shared/backend-api.js';
 import type { TransferRecord, TransferState } from '../../shared/transfer-model.js';
@@ -44,6 +44,9 @@ export class Notifier {
         );
       } else if (state === 'failed') {
         this.notify('Upload failed', `${name}: ${record.errorMessage ?? 'see the transfer log.'}`);
+      } else if (state === 'cancelled' && record.errorCode === 'UPLOAD_CANCELLED') {
+        // The user's own Cancel needs no word; one on the server (or a rejected file) does.
+        this.notify('Upload cancelled on the server', `${name}: ${record.errorMessage ?? 'see the transfer log.'}`);
       }
     });
   }

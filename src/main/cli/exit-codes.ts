@@ -6,6 +6,11 @@ export const EXIT = Object.freeze({
   FAILED: 1,
   /** Bad input: unknown flag, missing file, a size that is not a size. Nothing was changed. */
   USAGE: 2,
+  /**
+   * The backend ended an upload (cancelled on the server, or its file rejected there) and nothing
+   * else failed: that transfer is cancelled, nothing resumes it; upload the file again to send it.
+   */
+  SERVER_CANCELLED: 3,
   /** Interrupted (Ctrl-C, SIGTERM) or paused: the journal is consistent; `dockside resume` continues. */
   INTERRUPTED: 75,
   /** The machine-wide policy or the user's settings file is not valid (EX_CONFIG): nothing was changed. */
@@ -19,5 +24,6 @@ Exit codes:
   0   every object is complete
   1   a transfer failed permanently, or the command could not do its work (see the message)
   2   bad input (unknown option, missing file, invalid size); nothing was changed
+  3   the backend cancelled an upload (or rejected its file): the transfer is cancelled; upload the file again to send it
   75  interrupted or paused (Ctrl-C, SIGTERM); run \`dockside resume\` to continue
   78  the machine-wide policy or your settings file is not valid (\`dockside config show\` says why); nothing was changed`;

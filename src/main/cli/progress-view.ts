@@ -74,7 +74,8 @@ function resumeHint(record: TransferRecord): string {
 }
 
 function failedHint(record: TransferRecord, error: ErrorInfo): string {
-  if (error.code === 'TRANSFER_BUSY') return '';
+  // Busy elsewhere: nothing to fix here. Cancelled by the backend: the message says to upload again.
+  if (error.code === 'TRANSFER_BUSY' || error.code === 'UPLOAD_CANCELLED') return '';
   return `\n  once the cause is fixed: dockside resume ${record.id}   (or drop it: dockside cancel ${record.id})`;
 }
 

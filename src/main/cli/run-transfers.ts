@@ -1,6 +1,7 @@
 /**
  * Runs transfers to the end for `upload` and `resume`: renders progress, turns Ctrl-C and
- * SIGTERM into a clean pause (journal consistent, exit 75), and picks the exit code.
+ * SIGTERM into a clean pause (journal consistent, exit 75), and picks the exit code (a failure
+ * over an upload the backend cancelled, that over a pause).
  */
 import { DocksideError } from '../../shared/errors.js';
 import type { TransferRecord } from '../../shared/transfer-model.js';
@@ -59,7 +60,9 @@ export async function runTransfers(engine: Engine, records: readonly TransferRec
       }),
     );
     view.stop();
-    if (outcomes.some((o) => o.kind === 'failed')) return EXIT.FAILED;
+    const failures = outcomes.flatMap((o) => (o.kind === 'failed' ? [o.error.code] : []));
+    if (failures.some((code) => code !== 'UPLOAD_CANCELLED')) return EXIT.FAILED;
+    if (failures.length > 0) return EXIT.SERVER_CANCELLED;
     if (outcomes.some((o) => o.kind !== 'completed')) return EXIT.INTERRUPTED;
     return EXIT.OK;
   } finally {

@@ -4,7 +4,8 @@
  * backend speaking another version fails loudly here rather than deep in a transfer.
  *
  * Errors are typed for the retry logic: no answer, 429 and 5xx are transient (retried like any
- * network fault for as long as the transfer runs); 401 means sign in again; other 4xx are final.
+ * network fault for as long as the transfer runs); 401 means sign in again; other 4xx are final,
+ * and an upload the backend has ended (aborted, failed) is UPLOAD_CANCELLED (uploadEndedError).
  * The token is sent as a bearer header and never appears in an error message.
  */
 import type { z } from 'zod';
@@ -20,7 +21,7 @@ import {
   type TemporaryCredentialsWire,
   type UploadView,
 } from '../../shared/backend-api.js';
-import { DocksideError } from '../../shared/errors.js';
+import { DocksideError, type ErrorCode } from '../../shared/errors.js';
 import { tlsTrustCodeOf, tlsUntrustedMessage } from '../../shared/tls-trust.js';
 import type { TemporaryCredentials } from './ports.js';
 
@@ -55,9 +56,21 @@ export class BackendClient {
     return this.call('POST', '/v1/uploads', createUploadResponseSchema, request, signal);
   }
 
-  /** Fresh credentials for the upload, signed as the same principal as before. */
+  /**
+   * Fresh credentials for the upload, signed as the same principal as before. The backend refuses
+   * them (409) once the upload is no longer uploading; an upload it has ended is UPLOAD_CANCELLED.
+   */
   async credentials(uploadId: string, signal?: AbortSignal): Promise<TemporaryCredentials> {
-    const body = await this.call('POST', `/v1/uploads/${encodeURIComponent(uploadId)}/credentials`, credentialsResponseSchema, {}, signal);
+    let body;
+    try {
+      body = await this.call('POST', `/v1/uploads/${encodeURIComponent(uploadId)}/credentials`, credentialsResponseSchema, {}, signal);
+    } catch (error) {
+      if (error instanceof BackendHttpError && error.status === 409) {
+        const ended = uploadEndedError(await this.getUpload(uploadId, signal));
+        if (ended) throw ended;
+      }
+      throw error;
+    }
     return toEngineCredentials(body.credentials);
   }
 
@@ -133,6 +146,40 @@ export class BackendClient {
   }
 }
 
+/**
+ * Why nothing more may be sent for an upload the backend has ended (aborted: cancelled there;
+ * failed: its file rejected), whatever the credentials in hand still allow; null while it has not.
+ */
+export function uploadEndedError(view: Pick<UploadView, 'id' | 'status' | 'failureReason'>): DocksideError | null {
+  switch (view.status) {
+    case 'aborted':
+      return new DocksideError(
+        'UPLOAD_CANCELLED',
+        `Upload ${view.id} was cancelled on the Dockside server, so Dockside stopped sending it; the server deletes what was sent. To send the file anyway, upload it again.`,
+      );
+    case 'failed': {
+      const why = view.failureReason ? `: ${view.failureReason.replace(/\.+$/, '')}` : '';
+      return new DocksideError(
+        'UPLOAD_CANCELLED',
+        `The Dockside server rejected upload ${view.id}${why}. Dockside stopped sending it; the server deletes what was sent. Upload the file again.`,
+      );
+    }
+    default:
+      return null;
+  }
+}
+
+/** A non-2xx answer of the backend, with its HTTP status. */
+class BackendHttpError extends DocksideError {
+  constructor(
+    readonly status: number,
+    code: ErrorCode,
+    message: string,
+  ) {
+    super(code, message);
+  }
+}
+
 /** The wire form of credentials as the engine uses them. */
 export function toEngineCredentials(wire: TemporaryCredentialsWire): TemporaryCredentials {
   return {
@@ -143,7 +190,7 @@ export function toEngineCredentials(wire: TemporaryCredentialsWire): TemporaryCr
   };
 }
 
-function httpError(base: string, method: string, path: string, status: number, text: string, token: string): DocksideError {
+function httpError(base: string, method: string, path: string, status: number, text: string, token: string): BackendHttpError {
   let said = '';
   try {
     const body = apiErrorSchema.safeParse(JSON.parse(text));
@@ -153,10 +200,10 @@ function httpError(base: string, method: string, path: string, status: number, t
     // Not our error body (a proxy's HTML page, say): the status alone must do.
   }
   const what = `The Dockside backend answered ${method} ${path} with HTTP ${status}${said}`;
-  if (status === 401) return new DocksideError('BACKEND_AUTH', `${what}. Sign in again with \`dockside login\` (or set DOCKSIDE_TOKEN).`);
-  if (status === 429) return new DocksideError('THROTTLED', `${what}. Dockside slows down and tries again.`);
-  if (status >= 500) return new DocksideError('SERVICE_UNAVAILABLE', `${what} (${base}). Dockside keeps trying.`);
-  return new DocksideError('BACKEND_REFUSED', `${what}.`);
+  if (status === 401) return new BackendHttpError(status, 'BACKEND_AUTH', `${what}. Sign in again with \`dockside login\` (or set DOCKSIDE_TOKEN).`);
+  if (status === 429) return new BackendHttpError(status, 'THROTTLED', `${what}. Dockside slows down and tries again.`);
+  if (status >= 500) return new BackendHttpError(status, 'SERVICE_UNAVAILABLE', `${what} (${base}). Dockside keeps trying.`);
+  return new BackendHttpError(status, 'BACKEND_REFUSED', `${what}.`);
 }
 
 /** What a bearer token may hold to be sent as a header: visible ASCII, no spaces. */

@@ -8,9 +8,13 @@
  *    left the dock, and the upload's credentials end with the upload;
  *  - "which unrecorded uploads of this key exist?" cannot be answered, so none are aborted here:
  *    the backend's cleanup job and the dock's lifecycle rule remove abandoned uploads.
+ * Credentials in hand outlive a cancel on the server until they expire, so before S3 is asked for a
+ * new multipart upload (the first, or after S3 forgot one) the backend must still call the upload
+ * `uploading`; an upload it ended (aborted, failed) stops the transfer with UPLOAD_CANCELLED.
  */
+import { DocksideError } from '../../shared/errors.js';
 import { classifyError } from './retry.js';
-import type { BackendClient } from './backend-client.js';
+import { uploadEndedError, type BackendClient } from './backend-client.js';
 import type { CompleteUploadRequest, CreateUploadRequest, ObjectStore, RemoteObject, RemotePart, UploadedPart, UploadPartRequest } from './ports.js';
 
 const COMPLETED_STATUSES = new Set(['docked', 'promoting', 'available']);
@@ -22,7 +26,13 @@ export class BackendObjectStore implements ObjectStore {
     private readonly uploadId: string,
   ) {}
 
-  createMultipartUpload(req: CreateUploadRequest, signal?: AbortSignal): Promise<{ uploadId: string }> {
+  async createMultipartUpload(req: CreateUploadRequest, signal?: AbortSignal): Promise<{ uploadId: string }> {
+    const view = await this.backend.getUpload(this.uploadId, signal);
+    const ended = uploadEndedError(view);
+    if (ended) throw ended;
+    if (view.status !== 'uploading') {
+      throw new DocksideError('INVALID_STATE', `The Dockside server already has the file of upload ${this.uploadId} (it is ${view.status}); Dockside does not send it again.`);
+    }
     return this.inner.createMultipartUpload(req, signal);
   }
 
@@ -61,6 +71,9 @@ export class BackendObjectStore implements ObjectStore {
    */
   async headObject(_req: { bucket: string; key: string }, signal?: AbortSignal): Promise<RemoteObject | null> {
     const view = await this.backend.getUpload(this.uploadId, signal);
+    // Ended: no object of ours will be there, however long the caller waits for one.
+    const ended = uploadEndedError(view);
+    if (ended) throw ended;
     if (!COMPLETED_STATUSES.has(view.status)) return null;
     return {
       size: view.size,
@@ -72,5 +85,9 @@ export class BackendObjectStore implements ObjectStore {
 
   refreshCredentials(): void {
     this.inner.refreshCredentials();
+  }
+
+  async endUpload(signal?: AbortSignal): Promise<void> {
+    await this.backend.abortUpload(this.uploadId, signal);
   }
 }

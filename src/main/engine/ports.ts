@@ -109,6 +109,12 @@ export interface ObjectStore {
   headObject(req: { bucket: string; key: string }, signal?: AbortSignal): Promise<RemoteObject | null>;
   /** Called after the store said the credentials expired: fetch fresh ones before the next call. */
   refreshCredentials(): void;
+  /**
+   * A cancelled transfer's upload ends where it was set up too, when there is such a place (the
+   * companion backend: DELETE /v1/uploads/{id}, after which it vends no more credentials and
+   * removes what is left in the dock); absent for plain S3.
+   */
+  endUpload?(signal?: AbortSignal): Promise<void>;
 }
 
 /** Creates the object store for one transfer's target (endpoint, region, addressing). */

@@ -231,7 +231,12 @@ export class TransferManager extends TypedEmitter<EngineEvents> {
     this.claimOrThrow(id, 'stop it there first (Ctrl-C), then cancel');
     try {
       const fresh = this.mustGet(id);
-      if (fresh.uploadId) await this.abortRemote(fresh);
+      // Bounded: a cancel should not hang for ever when offline; the cleanup job and the bucket's
+      // lifecycle rule remove what is left.
+      const signal = AbortSignal.timeout(60_000);
+      if (fresh.uploadId) await this.abortRemote(fresh, signal);
+      // After the abort, which may need the upload's credentials: the backend vends none once it is ended.
+      await this.endUpload(fresh, signal);
       this.setState(id, 'cancelled');
       this.log(id, 'info', 'transfer.cancelled', `Cancelled: ${why}.`, { uploadId: fresh.uploadId });
     } finally {
@@ -364,12 +369,9 @@ export class TransferManager extends TypedEmitter<EngineEvents> {
     return store;
   }
 
-  private async abortRemote(record: TransferRecord): Promise<void> {
+  private async abortRemote(record: TransferRecord, signal: AbortSignal): Promise<void> {
     const store = this.storeFor(record.target);
     const where = { bucket: record.target.bucket, key: record.target.key, uploadId: record.uploadId! };
-    // Bounded: a cancel should not hang for ever when offline; the cleanup job and the bucket's
-    // lifecycle rule remove what is left.
-    const signal = AbortSignal.timeout(60_000);
     try {
       // S3 may keep parts that were in flight during the abort; abort until ListParts says it is gone.
       for (let round = 0; round < 3; round++) {
@@ -386,6 +388,21 @@ export class TransferManager extends TypedEmitter<EngineEvents> {
       if (error.code === 'UPLOAD_NOT_FOUND') return;
       this.log(record.id, 'warn', 'abort.failed', `Could not abort the multipart upload on S3 (${error.message}). The bucket's cleanup will remove it.`, {
         uploadId: record.uploadId,
+        code: error.code,
+      });
+    }
+  }
+
+  /** Ends the upload where it was set up (the backend: see ObjectStore.endUpload). */
+  private async endUpload(record: TransferRecord, signal: AbortSignal): Promise<void> {
+    const store = this.storeFor(record.target);
+    if (!store.endUpload) return;
+    try {
+      await withRetry(() => store.endUpload!(signal), this.retryHooks(record.id, signal, 'cancel the upload on the server'));
+    } catch (raw) {
+      const error = classifyError(raw);
+      this.log(record.id, 'warn', 'abort.failed', `Could not cancel the upload on the Dockside server (${error.message}): it may still list it as uploading; its cleanup job removes what is left in the dock.`, {
+        backendUploadId: record.target.backend?.uploadId ?? null,
         code: error.code,
       });
     }

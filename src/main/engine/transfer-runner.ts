@@ -19,8 +19,9 @@
  * Network faults are retried for as long as the transfer runs (withRetry), except before the
  * endpoint has ever answered: a name that does not resolve or a refused connection then stops
  * the transfer after a few quick tries as a configuration problem (ENDPOINT_UNREACHABLE). S3
- * forgetting the upload (NoSuchUpload, or a 404 from an operation on it) starts a new one;
- * everything else stops the transfer with a reason.
+ * forgetting the upload (NoSuchUpload, or a 404 from an operation on it) starts a new one (a
+ * backend transfer only while the backend still calls the upload `uploading`: an upload it ended
+ * cancels the transfer, UPLOAD_CANCELLED); everything else stops the transfer with a reason.
  */
 import { DocksideError, type ErrorInfo } from '../../shared/errors.js';
 import { partRange, type PartPlan } from '../../shared/part-planner.js';
@@ -63,6 +64,10 @@ export type RunOutcome =
   | { readonly kind: 'completed'; readonly result: CompletedUpload }
   | { readonly kind: 'paused' }
   | { readonly kind: 'cancelled' }
+  /**
+   * Stopped by `error`; journaled as `failed`, or as `cancelled` when the backend ended the upload
+   * (UPLOAD_CANCELLED): nothing can resume that one.
+   */
   | { readonly kind: 'failed'; readonly error: ErrorInfo };
 
 export interface RunnerDeps {
@@ -234,8 +239,13 @@ export class TransferRunner {
     }
     const error = classifyError(raw);
     const info = error.toInfo();
-    this.change('fail', info);
-    this.log('error', 'transfer.failed', error.message, { code: error.code });
+    if (error.code === 'UPLOAD_CANCELLED') {
+      this.change('cancel', info);
+      this.log('warn', 'transfer.cancelled', error.message, { code: error.code });
+    } else {
+      this.change('fail', info);
+      this.log('error', 'transfer.failed', error.message, { code: error.code });
+    }
     return { kind: 'failed', error: info };
   }
 

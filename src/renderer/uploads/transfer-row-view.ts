@@ -25,7 +25,7 @@ export interface TransferRowView {
   readonly speedText: string;
   /** Time left, or what the transfer is waiting for. */
   readonly etaText: string;
-  /** Why it failed, in words a person can act on; null unless failed. */
+  /** Why it failed, or why the server cancelled it, in words a person can act on; null otherwise. */
   readonly errorText: string | null;
   /** What verified it once done, in words (null before); `weak` when only sizes were compared. */
   readonly verification: { readonly text: string; readonly weak: boolean } | null;
@@ -92,6 +92,16 @@ function etaText(transfer: TransferView): string {
   }
 }
 
+/** Cancelled by the backend (not by the user here): the engine journals why (UPLOAD_CANCELLED). */
+function cancelledByServer(transfer: Pick<TransferView, 'state' | 'error'>): boolean {
+  return transfer.state === 'cancelled' && transfer.error?.code === 'UPLOAD_CANCELLED';
+}
+
+function errorText(transfer: TransferView): string | null {
+  if (transfer.state === 'failed') return transfer.error?.message ?? 'The upload stopped for an unknown reason.';
+  return cancelledByServer(transfer) ? transfer.error!.message : null;
+}
+
 /** The row's view model. */
 export function transferRowView(transfer: TransferView): TransferRowView {
   const done = transfer.state === 'completed' ? transfer.size : Math.min(transfer.bytesDone, transfer.size);
@@ -100,13 +110,13 @@ export function transferRowView(transfer: TransferView): TransferRowView {
     fileName: transfer.fileName,
     destination: transfer.destination,
     state: transfer.state,
-    stateLabel: stateLabel(transfer.state),
+    stateLabel: cancelledByServer(transfer) ? 'Cancelled on the server' : stateLabel(transfer.state),
     percent: percentValue(done, transfer.size),
     percentText: formatPercent(done, transfer.size),
     bytesText: `${formatBytes(done)} of ${formatBytes(transfer.size)}`,
     speedText: transfer.state === 'running' ? formatRate(transfer.bytesPerSecond) : '',
     etaText: etaText(transfer),
-    errorText: transfer.state === 'failed' ? (transfer.error?.message ?? 'The upload stopped for an unknown reason.') : null,
+    errorText: errorText(transfer),
     actions: enabledActions(transfer),
     verification:
       transfer.state === 'completed' && transfer.verification !== null

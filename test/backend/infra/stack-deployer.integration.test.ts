@@ -31,7 +31,7 @@ beforeAll(async () => {
     region: REGION,
     endpoint: moto.endpoint,
     credentials: CREDENTIALS,
-    parameters: { NamePrefix: 'dockside-t', EventQueueMaxReceiveCount: 3 },
+    parameters: { NamePrefix: 'dockside-t', EventQueueMaxReceiveCount: 3, DockExpiryDays: 3 },
     pollIntervalMs: 100,
   });
   deployMs = Date.now() - started;
@@ -77,6 +77,8 @@ describe('stack deployer on moto', () => {
       DOCKSIDE_EVENT_QUEUE_URL: `${moto.endpoint}/123456789012/dockside-t-dock-events`,
       DOCKSIDE_NOTIFY_QUEUE_URL: `${moto.endpoint}/123456789012/dockside-t-file-available.fifo`,
       DOCKSIDE_CLEANUP_MAX_AGE_HOURS: '72',
+      // The stack's own DockExpiryDays, so the backend knows when the lifecycle rule acts.
+      DOCKSIDE_DOCK_EXPIRY_DAYS: '3',
     });
     expect(env.DOCKSIDE_DOCK_KMS_KEY_ARN).not.toBe(env.DOCKSIDE_PERMANENT_KMS_KEY_ARN);
   });
@@ -92,9 +94,18 @@ describe('stack deployer on moto', () => {
         expect(enc.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault).toEqual({ SSEAlgorithm: 'aws:kms', KMSMasterKeyID: key });
         const pab = await s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket }));
         expect(pab.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
-        const lifecycle = await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }));
-        expect(lifecycle.Rules?.[0]).toMatchObject({ Status: 'Enabled', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } });
       }
+      // The dock: every object expires, and every multipart upload is aborted, after DockExpiryDays
+      // (moto keeps the rule but never runs it; AWS does). The permanent bucket keeps its objects.
+      const dockRules = (await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: stack.dockBucket }))).Rules;
+      expect(dockRules).toEqual([
+        { ID: 'expire-dock-objects-and-uploads', Status: 'Enabled', Filter: { Prefix: '' }, Expiration: { Days: 3 }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 3 } },
+      ]);
+      const permanentRules = (await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: stack.permanentBucket }))).Rules;
+      expect(permanentRules).toEqual([
+        { ID: 'abort-incomplete-multipart-copies', Status: 'Enabled', Filter: { Prefix: '' }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } },
+      ]);
+      expect(stack.dockExpiryDays).toBe(3);
       const notification = await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: stack.dockBucket }));
       expect(notification.QueueConfigurations).toEqual([
         expect.objectContaining({ QueueArn: stack.eventQueueArn, Events: ['s3:ObjectCreated:*'], Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'uploads/' }] } } }),

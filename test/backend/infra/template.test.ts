@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DOCKSIDE_TEMPLATE_PATH } from '../../../backend/src/aws/stack-deployer.js';
+import { DEFAULT_DOCK_EXPIRY_DAYS } from '../../../backend/src/config.js';
 import { bucketSettingsOf, contextFromOutputs, type Json, type StackTemplate } from '../../../backend/src/domain/stack-template.js';
 
 const template = JSON.parse(readFileSync(DOCKSIDE_TEMPLATE_PATH, 'utf8')) as StackTemplate;
@@ -102,12 +103,21 @@ describe('CloudFormation template', () => {
     for (const key of ['DockKey', 'PermanentKey']) expect(props(key)['EnableKeyRotation']).toBe(true);
   });
 
-  it("gives the dock a lifecycle rule aborting incomplete multipart uploads and an ObjectCreated notification to the event queue that S3 may send to", () => {
+  it("gives the dock a lifecycle rule expiring every object and aborting every multipart upload after DockExpiryDays, and an ObjectCreated notification to the event queue that S3 may send to", () => {
     const dock = props('DockBucket');
     const rules = (dock['LifecycleConfiguration'] as Obj)['Rules'] as Obj[];
-    expect(rules).toContainEqual(
-      expect.objectContaining({ Status: 'Enabled', AbortIncompleteMultipartUpload: { DaysAfterInitiation: { Ref: 'AbortIncompleteUploadsAfterDays' } } }),
-    );
+    // One rule over the whole bucket: nothing anyone writes to the dock outlives it.
+    expect(rules).toEqual([
+      {
+        Id: 'expire-dock-objects-and-uploads',
+        Status: 'Enabled',
+        Prefix: '',
+        ExpirationInDays: { Ref: 'DockExpiryDays' },
+        AbortIncompleteMultipartUpload: { DaysAfterInitiation: { Ref: 'DockExpiryDays' } },
+      },
+    ]);
+    // The backend's own default (DOCKSIDE_DOCK_EXPIRY_DAYS) is the template's.
+    expect(template.Parameters!['DockExpiryDays']).toMatchObject({ Type: 'Number', Default: DEFAULT_DOCK_EXPIRY_DAYS, MinValue: 1 });
     expect(template.Parameters!['AbortIncompleteUploadsAfterDays']!.MinValue).toBeGreaterThanOrEqual(1);
     const notifications = (dock['NotificationConfiguration'] as Obj)['QueueConfigurations'] as Obj[];
     expect(notifications).toEqual([
@@ -218,15 +228,21 @@ describe('CloudFormation template', () => {
 
   it('translates the bucket settings moto skips into S3 API shapes from the template itself', () => {
     const outputs = { DockBucketName: 'p-dock', PermanentBucketName: 'p-perm', EventQueueArn: 'arn:aws:sqs:us-east-1:1:p-dock-events', DockKmsKeyArn: 'k1', PermanentKmsKeyArn: 'k2', EventQueueUrl: 'u' };
-    const ctx = contextFromOutputs(template, outputs, { NamePrefix: 'p', AbortIncompleteUploadsAfterDays: '7', 'AWS::AccountId': '1', 'AWS::Region': 'us-east-1', 'AWS::Partition': 'aws' });
+    const ctx = contextFromOutputs(template, outputs, { NamePrefix: 'p', AbortIncompleteUploadsAfterDays: '7', DockExpiryDays: '3', 'AWS::AccountId': '1', 'AWS::Region': 'us-east-1', 'AWS::Partition': 'aws' });
     const [dock, permanent] = bucketSettingsOf(template, ctx);
     expect(dock).toMatchObject({
       logicalId: 'DockBucket',
       bucket: 'p-dock',
-      lifecycleRules: [{ ID: 'abort-incomplete-multipart-uploads', Status: 'Enabled', Filter: { Prefix: '' }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } }],
+      lifecycleRules: [{ ID: 'expire-dock-objects-and-uploads', Status: 'Enabled', Filter: { Prefix: '' }, Expiration: { Days: 3 }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 3 } }],
       queueNotifications: [{ QueueArn: 'arn:aws:sqs:us-east-1:1:p-dock-events', Events: ['s3:ObjectCreated:*'], Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'uploads/' }] } } }],
     });
-    expect(permanent).toMatchObject({ bucket: 'p-perm', versioning: { Status: 'Enabled' } });
+    expect(permanent).toMatchObject({
+      bucket: 'p-perm',
+      versioning: { Status: 'Enabled' },
+      lifecycleRules: [{ ID: 'abort-incomplete-multipart-copies', Status: 'Enabled', Filter: { Prefix: '' }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } }],
+    });
+    // The permanent bucket's objects are the firm's: no rule there expires them.
+    expect(permanent!.lifecycleRules![0]!.Expiration).toBeUndefined();
     expect(permanent!.queueNotifications).toBeUndefined();
   });
 });

@@ -1,10 +1,13 @@
 // The cleanup job on moto: which multipart uploads it aborts (age from the upload id in the key,
-// moto's Initiated date being a fixed 2010), what it does to the records, and two instances at once.
-import { CreateMultipartUploadCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
+// moto's Initiated date being a fixed 2010), what it does to the records, and two instances at once;
+// then which dock objects it deletes (age from LastModified, which moto reports truly).
+import { CreateMultipartUploadCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CleanupJob } from '../../../backend/src/jobs/cleanup.job.js';
+import { CleanupJob, type CleanupJobOptions } from '../../../backend/src/jobs/cleanup.job.js';
 import type { UploadRecord, UploadStore } from '../../../backend/src/domain/upload-store.js';
 import type { MotoServer } from '../../support/moto-server.js';
+import { captureLog } from '../log-capture.js';
 import { createRecord, deployJobStack, startJobsMoto, testLogger, type JobStack } from './job-stack.js';
 
 const HOUR = 3_600_000;
@@ -35,7 +38,8 @@ async function openUploads(): Promise<{ key: string; uploadId: string; initiated
   return (out.Uploads ?? []).map((u) => ({ key: u.Key!, uploadId: u.UploadId!, initiated: u.Initiated }));
 }
 
-const job = (store: UploadStore = js.store): CleanupJob => new CleanupJob({ uploads: js.ports.dockUploads, store, logger: testLogger(), maxAgeMs: MAX_AGE_HOURS * HOUR });
+const job = (store: UploadStore = js.store, on: JobStack = js, options: Partial<CleanupJobOptions> = {}): CleanupJob =>
+  new CleanupJob({ uploads: on.ports.dockUploads, objects: on.ports.dockObjects, store, logger: testLogger(), maxAgeMs: MAX_AGE_HOURS * HOUR, ...options });
 
 /**
  * DynamoDB applies a conditional write to one item atomically; moto_server does not (two
@@ -108,19 +112,71 @@ describe('cleanup job on moto', () => {
   it('runs on its interval once started, and stops', async () => {
     const oldToo = await createRecord(js, { size: 10, createdAt: Date.now() - 100 * HOUR, fileName: 'later.bin' });
     await startMultipart(oldToo.dockKey);
-    const timed = new CleanupJob({
-      uploads: js.ports.dockUploads,
-      store: js.store,
-      logger: testLogger(),
-      maxAgeMs: MAX_AGE_HOURS * HOUR,
-      initialDelayMs: 0,
-      intervalMs: 60_000,
-    });
+    const timed = job(js.store, js, { initialDelayMs: 0, intervalMs: 60_000 });
     timed.start();
     const deadline = Date.now() + 10_000;
     while ((await js.store.get(oldToo.id))?.status !== 'aborted' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     await timed.stop(2_000);
     expect((await js.store.get(oldToo.id))?.status).toBe('aborted');
     expect((await openUploads()).some((u) => u.key === oldToo.dockKey)).toBe(false);
+  });
+});
+
+describe('cleanup job on moto: dock objects', () => {
+  let own: JobStack;
+  beforeAll(async () => {
+    // A stack of its own: these rounds look days ahead, which would expire the uploads above too.
+    own = await deployJobStack(moto);
+  });
+  afterAll(() => own?.destroy());
+
+  const put = (key: string) =>
+    own.s3.send(new PutObjectCommand({ Bucket: own.stack.dockBucket, Key: key, Body: 'x', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: own.stack.dockKmsKeyArn }));
+  const keys = async () => ((await own.s3.send(new ListObjectsV2Command({ Bucket: own.stack.dockBucket }))).Contents ?? []).map((o) => o.Key!).sort();
+
+  it('deletes objects older than the limit that no live upload owns, with an audit line; keeps live uploads\' and younger ones', async () => {
+    const inStatus = async (status: UploadRecord['status'], fileName: string) => {
+      const record = await createRecord(own, { size: 1, fileName });
+      if (status !== 'uploading') await own.store.transition(record.id, ['uploading'], status);
+      await put(record.dockKey);
+      return record;
+    };
+    const aborted = await inStatus('aborted', 'written-after-cancel.bin');
+    const failed = await inStatus('failed', 'rejected.bin');
+    const available = await inStatus('available', 'rewritten-after-promotion.bin');
+    const uploading = await inStatus('uploading', 'completed-event-pending.bin');
+    const docked = await inStatus('docked', 'waiting-for-promotion.bin');
+    const noRecord = 'uploads/01JBZ8Z9Q4K3M2N1P0R9S8T7V6/nobody.bin';
+    const notOurLayout = 'uploads/not-an-id/stray.bin';
+    const outsideUploads = 'elsewhere/notes.txt';
+    for (const key of [noRecord, notOurLayout, outsideUploads]) await put(key);
+    const everything = await keys();
+
+    // Written just now: every one is within the limit (LastModified is the real time on moto).
+    // Only what is under uploads/ is looked at.
+    const now = await job(own.store, own).runOnce();
+    expect(now.objects).toEqual({ seen: 7, young: 7, live: 0, deleted: 0 });
+    expect(await keys()).toEqual(everything);
+
+    // Seen from past the limit.
+    const log = captureLog();
+    const later = await job(own.store, own, { now: () => Date.now() + (MAX_AGE_HOURS + 1) * HOUR, logger: pino({ level: 'info' }, log.destination) }).runOnce();
+    expect(later.objects).toEqual({ seen: 7, young: 0, live: 2, deleted: 5 });
+    expect(later.errors).toBe(0);
+    expect(await keys()).toEqual([uploading.dockKey, docked.dockKey, outsideUploads].sort());
+    const audited = log.entries().filter((e) => e['audit'] === true && e['event'] === 'dock.object-deleted');
+    expect(audited.map((e) => [e['key'], e['status']]).sort()).toEqual(
+      [
+        [aborted.dockKey, 'aborted'],
+        [failed.dockKey, 'failed'],
+        [available.dockKey, 'available'],
+        [noRecord, null],
+        [notOurLayout, null],
+      ].sort(),
+    );
+    // The records are not the objects': nothing changes there.
+    for (const [record, status] of [[aborted, 'aborted'], [available, 'available'], [uploading, 'uploading'], [docked, 'docked']] as const) {
+      expect((await own.store.get(record.id))?.status).toBe(status);
+    }
   });
 });

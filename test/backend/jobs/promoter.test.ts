@@ -1,6 +1,7 @@
 // The promoter's decisions with in-memory fakes: the paths a crash, a duplicate or a second
 // instance can lead to, which the moto tests reach only by chance.
 import { pino } from 'pino';
+import { captureLog, type LogCapture } from '../log-capture.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { JobStepError, type CopyRequest, type PromotionStorage } from '../../../backend/src/domain/job-ports.js';
 import type { FileAvailableMessage } from '../../../backend/src/domain/file-available.js';
@@ -80,11 +81,16 @@ let store: MemoryUploadStore;
 let storage: FakeStorage;
 let sent: FileAvailableMessage[];
 let promoter: Promoter;
+let log: LogCapture;
+
+/** The audit lines the promoter wrote for objects it deleted from the dock. */
+const deletions = () => log.entries().filter((e) => e['audit'] === true && e['event'] === 'dock.object-deleted');
 
 beforeEach(async () => {
   store = new MemoryUploadStore(() => 1000);
   storage = new FakeStorage();
   sent = [];
+  log = captureLog();
   promoter = new Promoter({
     store,
     storage,
@@ -94,7 +100,7 @@ beforeEach(async () => {
     permanentKmsKeyArn: PERM_KEY_ARN,
     dockKmsKeyArn: DOCK_KEY_ARN,
     copy: { multipartThreshold: 5 * 1024 ** 3, partSize: 512 * 1024 ** 2 },
-    logger: pino({ level: 'silent' }),
+    logger: pino({ level: 'info' }, log.destination),
     now: () => 2000,
   });
   await store.create(base);
@@ -154,25 +160,85 @@ describe('Promoter', () => {
     expect((await store.get(ID))?.status).toBe('uploading');
   });
 
-  it('fails the upload, with the reason, when the copy does not verify', async () => {
+  it('fails the upload, with the reason, when the copy does not verify, then deletes the dock object', async () => {
     storage.corruptCopies = true;
     const outcome = await promoter.promote(event);
     expect(outcome).toMatchObject({ kind: 'failed', reason: expect.stringMatching(/Checksum mismatch/) });
-    expect(storage.dock.has(KEY)).toBe(true);
+    expect((await store.get(ID))?.status).toBe('failed');
+    expect(storage.dock.has(KEY)).toBe(false);
+    expect(deletions()).toEqual([expect.objectContaining({ uploadId: ID, key: KEY, eTag: 'e-2', reason: expect.stringMatching(/^its promotion failed: Checksum mismatch/) })]);
     expect(sent).toHaveLength(0);
   });
 
-  it('reports an orphan for a key in our layout with no record, and ignores foreign keys and other buckets', async () => {
-    const other = '01BX5ZZKBKACTAV9WEVGEMMVRZ';
-    expect(await promoter.promote({ ...event, key: `uploads/${other}/x` })).toEqual({ kind: 'orphan', uploadId: other });
-    expect((await promoter.promote({ ...event, key: 'elsewhere/x' })).kind).toBe('ignored');
-    expect((await promoter.promote({ ...event, bucket: 'permanent' })).kind).toBe('ignored');
+  it('deletes the object of an upload that fails its checks (size), once the failure is recorded; a redelivery after a crash in between deletes it', async () => {
+    storage.dock.set(KEY, { ...dockFacts, size: 99 });
+    const realDelete = storage.deleteDock.bind(storage);
+    storage.deleteDock = async () => {
+      throw new JobStepError('AWS_ERROR', 'S3 DeleteObject failed: simulated crash');
+    };
+    await expect(promoter.promote(event)).rejects.toMatchObject({ code: 'AWS_ERROR' });
+    expect((await store.get(ID))?.status).toBe('failed');
+    expect(storage.dock.has(KEY)).toBe(true);
+
+    storage.deleteDock = realDelete;
+    expect(await promoter.promote(event)).toEqual({ kind: 'removed', uploadId: ID, reason: 'the upload is failed', deleted: true });
+    expect(storage.dock.has(KEY)).toBe(false);
+    expect(storage.copies).toHaveLength(0);
   });
 
-  it('leaves failed and aborted uploads alone', async () => {
-    await store.transition(ID, ['uploading'], 'aborted');
-    expect(await promoter.promote(event)).toEqual({ kind: 'ignored', reason: 'the upload is aborted' });
+  it('deletes, never promotes, an object at a key no upload has: no record, another name, or outside the key layout; other buckets are not its to touch', async () => {
+    const other = '01BX5ZZKBKACTAV9WEVGEMMVRZ';
+    for (const key of [`uploads/${other}/x`, `uploads/${ID}/another-name.bin`, 'uploads/not-an-id/x']) storage.dock.set(key, dockFacts);
+    expect(await promoter.promote({ ...event, key: `uploads/${other}/x` })).toEqual({ kind: 'removed', uploadId: other, reason: 'no upload has this id', deleted: true });
+    expect(await promoter.promote({ ...event, key: `uploads/${ID}/another-name.bin` })).toMatchObject({ kind: 'removed', uploadId: ID, deleted: true });
+    expect(await promoter.promote({ ...event, key: 'uploads/not-an-id/x' })).toMatchObject({ kind: 'removed', uploadId: null, deleted: true });
+    expect([...storage.dock.keys()]).toEqual([KEY]);
+    expect((await promoter.promote({ ...event, bucket: 'permanent' })).kind).toBe('ignored');
+    expect(storage.dock.has(KEY)).toBe(true);
     expect(storage.copies).toHaveLength(0);
+    expect(deletions()).toHaveLength(3);
+    expect((await store.get(ID))?.status).toBe('uploading');
+  });
+
+  it.each(['aborted', 'failed'] as const)('deletes, never promotes, what is written to the key of a %s upload (credentials still valid after a cancel)', async (status) => {
+    await store.transition(ID, ['uploading'], status);
+    expect(await promoter.promote(event)).toEqual({ kind: 'removed', uploadId: ID, reason: `the upload is ${status}`, deleted: true });
+    expect(storage.dock.has(KEY)).toBe(false);
+    expect(storage.copies).toHaveLength(0);
+    expect(sent).toHaveLength(0);
+    expect(deletions()).toEqual([expect.objectContaining({ audit: true, uploadId: ID, key: KEY, eTag: 'e-2', size: 100, reason: `the upload is ${status}` })]);
+    expect((await store.get(ID))?.status).toBe(status);
+    // Its duplicate finds nothing more to delete, and says nothing more in the audit log.
+    expect(await promoter.promote(event)).toMatchObject({ kind: 'removed', deleted: false });
+    expect(deletions()).toHaveLength(1);
+  });
+
+  it('deletes a rewrite of the key after promotion: the permanent copy, the record and the one notification stay as they are', async () => {
+    expect((await promoter.promote(event)).kind).toBe('promoted');
+    const promoted = await store.get(ID);
+    const permanent = storage.permanent.get(KEY);
+    storage.dock.set(KEY, { ...dockFacts, etag: 'rewrite-9', size: 5 });
+    const rewrite = { ...event, eTag: 'rewrite-9', size: 5 };
+    expect(await promoter.promote(rewrite)).toEqual({ kind: 'already-available', uploadId: ID, notified: false });
+    expect(storage.dock.has(KEY)).toBe(false);
+    expect(storage.permanent.get(KEY)).toEqual(permanent);
+    expect(storage.copies).toHaveLength(1);
+    expect(await store.get(ID)).toEqual(promoted);
+    expect(sent).toHaveLength(1);
+    expect(deletions()).toEqual([expect.objectContaining({ uploadId: ID, key: KEY, eTag: 'rewrite-9', reason: 'the upload is available' })]);
+  });
+
+  it("moto's second event for one completion, and a redelivery after the promotion, delete nothing and change nothing", async () => {
+    expect((await promoter.promote(event)).kind).toBe('promoted');
+    const promoted = await store.get(ID);
+    for (const again of [{ ...event, eventName: 'ObjectCreated:CompleteMultipartUpload' }, event]) {
+      expect(await promoter.promote(again)).toEqual({ kind: 'already-available', uploadId: ID, notified: false });
+    }
+    expect(deletions()).toEqual([]);
+    expect(storage.permanent.has(KEY)).toBe(true);
+    expect(storage.copies).toHaveLength(1);
+    expect(await store.get(ID)).toEqual(promoted);
+    expect(sent).toHaveLength(1);
   });
 
   it('plans a COMPOSITE source part for part from HeadObject per part', async () => {

@@ -1,12 +1,14 @@
 // The promotion worker on moto, against a stack deployed from the CloudFormation template: real
 // multipart uploads into the dock (SSE-KMS, CRC32), moto's own S3 → SQS events (two ObjectCreated
 // per completion, plus s3:TestEvent), the DynamoDB upload store and the FIFO notification queue.
-import { DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileAvailableMessageSchema } from '../../../backend/src/domain/file-available.js';
 import type { PromotionStorage } from '../../../backend/src/domain/job-ports.js';
 import { PromotionJob } from '../../../backend/src/jobs/promotion.job.js';
 import type { MotoServer } from '../../support/moto-server.js';
+import { captureLog } from '../log-capture.js';
 import {
   bufferSource,
   createRecord,
@@ -241,7 +243,7 @@ describe('promotion job on moto', () => {
     expect(await drainQueue(js.sqs, js.stack.notifyQueueUrl)).toHaveLength(1);
   });
 
-  it('marks the record failed with a reason when the object does not match the announced size', async () => {
+  it('marks the record failed with a reason when the object does not match the announced size, then deletes it from the dock', async () => {
     const data = randomData(100_000);
     const record = await createRecord(js, { size: data.length + 1 });
     await multipartUpload(js, record.dockKey, bufferSource(data), { partSize: 60_000 });
@@ -249,10 +251,46 @@ describe('promotion job on moto', () => {
     const failed = await js.store.get(record.id);
     expect(failed?.status).toBe('failed');
     expect(failed?.failureReason).toMatch(/100000 bytes but 100001 were announced/);
-    expect(await headOrNull(js.stack.dockBucket, record.dockKey)).not.toBeNull();
+    expect(await headOrNull(js.stack.dockBucket, record.dockKey)).toBeNull();
     expect(await headOrNull(js.stack.permanentBucket, record.dockKey)).toBeNull();
     expect(await drainQueue(js.sqs, js.stack.notifyQueueUrl, 0)).toHaveLength(0);
-    await js.s3.send(new DeleteObjectCommand({ Bucket: js.stack.dockBucket, Key: record.dockKey }));
+  });
+
+  it('deletes, never promotes, an object written to the key of a cancelled upload with its still-valid credentials, and says so in an audit line', async () => {
+    const record = await createRecord(js, { size: 1000 });
+    // DELETE /v1/uploads/{id}: the record is aborted; the client still holds credentials for its key.
+    await js.store.transition(record.id, ['uploading'], 'aborted');
+    await js.s3.send(new PutObjectCommand({ Bucket: js.stack.dockBucket, Key: record.dockKey, Body: randomData(1000), ServerSideEncryption: 'aws:kms', SSEKMSKeyId: js.stack.dockKmsKeyArn }));
+    const log = captureLog();
+    await runUntilQuiet(new PromotionJob(js.promotionOptions({ logger: pino({ level: 'info' }, log.destination) })));
+
+    expect(await headOrNull(js.stack.dockBucket, record.dockKey)).toBeNull();
+    expect(await headOrNull(js.stack.permanentBucket, record.dockKey)).toBeNull();
+    expect((await js.store.get(record.id))?.status).toBe('aborted');
+    expect(await drainQueue(js.sqs, js.stack.notifyQueueUrl, 0)).toHaveLength(0);
+    const audit = log.entries().filter((e) => e['audit'] === true);
+    expect(audit).toEqual([expect.objectContaining({ event: 'dock.object-deleted', uploadId: record.id, key: record.dockKey, size: 1000, reason: 'the upload is aborted' })]);
+    expect(await drainQueue(js.sqs, js.stack.eventDeadLetterQueueUrl, 0)).toHaveLength(0);
+  });
+
+  it('deletes a rewrite of the key after promotion, leaving the permanent copy, the record and the one notification as they were', async () => {
+    const data = randomData(300_000);
+    const record = await createRecord(js, { size: data.length });
+    await multipartUpload(js, record.dockKey, bufferSource(data), { partSize: 100_000 });
+    await runUntilQuiet(new PromotionJob(js.promotionOptions()));
+    const promoted = await js.store.get(record.id);
+    expect(promoted?.status).toBe('available');
+    const permanentBefore = await headOrNull(js.stack.permanentBucket, record.dockKey);
+
+    // The same size, so only the key's owner could tell it from the original.
+    await js.s3.send(new PutObjectCommand({ Bucket: js.stack.dockBucket, Key: record.dockKey, Body: randomData(data.length), ServerSideEncryption: 'aws:kms', SSEKMSKeyId: js.stack.dockKmsKeyArn }));
+    await runUntilQuiet(new PromotionJob(js.promotionOptions()));
+
+    expect(await headOrNull(js.stack.dockBucket, record.dockKey)).toBeNull();
+    expect((await getObject(js.s3, js.stack.permanentBucket, record.dockKey)).equals(data)).toBe(true);
+    expect((await headOrNull(js.stack.permanentBucket, record.dockKey))?.ETag).toBe(permanentBefore?.ETag);
+    expect(await js.store.get(record.id)).toEqual(promoted);
+    expect(await drainQueue(js.sqs, js.stack.notifyQueueUrl)).toHaveLength(1);
   });
 
   it('graceful stop hands unfinished messages back at once (ChangeMessageVisibility 0)', async () => {
@@ -303,35 +341,35 @@ describe('promotion job on moto', () => {
   });
 });
 
-describe('promotion job: poison messages and orphans go to the dead-letter queue', () => {
+describe('promotion job: poison messages go to the dead-letter queue; objects no upload owns are deleted', () => {
   let small: JobStack;
   beforeAll(async () => {
     small = await deployJobStack(moto, { EventQueueMaxReceiveCount: 2, EventQueueVisibilityTimeoutSeconds: 1 });
   });
   afterAll(() => small?.destroy());
 
-  it('a message that is not an S3 event, and an event for a key with no upload record, end in the DLQ after maxReceiveCount', async () => {
+  it('a message that is not an S3 event ends in the DLQ after maxReceiveCount; an object at a key with no upload record is deleted and its event consumed', async () => {
     await sendEvent(small.sqs, small.stack.eventQueueUrl, 'this is not an S3 event {');
     const orphanKey = 'uploads/01JBZ8Z9Q4K3M2N1P0R9S8T7V6/nobody.bin';
-    await sendEvent(small.sqs, small.stack.eventQueueUrl, objectCreatedEvent(small.stack.dockBucket, orphanKey, 10, 'abc'));
+    // Its own ObjectCreated events come from moto.
+    await small.s3.send(new PutObjectCommand({ Bucket: small.stack.dockBucket, Key: orphanKey, Body: 'x', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: small.stack.dockKmsKeyArn }));
     const job = new PromotionJob(small.promotionOptions({ visibilityTimeoutSeconds: 1 }));
     job.start();
     try {
-      const dead = await eventually(
+      await eventually(
         async () => {
-          const d = await queueDepth(small.sqs, small.stack.eventDeadLetterQueueUrl);
-          return d.visible >= 2 ? d : undefined;
+          const dead = await queueDepth(small.sqs, small.stack.eventDeadLetterQueueUrl);
+          const live = await queueDepth(small.sqs, small.stack.eventQueueUrl);
+          return dead.visible >= 1 && live.visible === 0 && live.inFlight === 0 ? true : undefined;
         },
         20_000,
-        'both messages in the dead-letter queue',
+        'the poison message in the dead-letter queue and the event queue empty',
       );
-      expect(dead.visible).toBe(2);
     } finally {
       await job.stop(2_000);
     }
     const bodies = (await drainQueue(small.sqs, small.stack.eventDeadLetterQueueUrl)).map((m) => m.Body);
-    expect(bodies).toContain('this is not an S3 event {');
-    expect(bodies.some((b) => b?.includes('nobody.bin'))).toBe(true);
-    expect(await queueDepth(small.sqs, small.stack.eventQueueUrl)).toEqual({ visible: 0, inFlight: 0 });
+    expect(bodies).toEqual(['this is not an S3 event {']);
+    await expect(small.s3.send(new HeadObjectCommand({ Bucket: small.stack.dockBucket, Key: orphanKey }))).rejects.toMatchObject({ name: 'NotFound' });
   });
 });

@@ -1,24 +1,8 @@
 // Pagination and NoSuchUpload handling of the dock's multipart-upload lister. moto ignores
 // MaxUploads (it answers everything in one page), so paging is shown with a stub client.
-import type { S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { S3DockUploads } from '../../../backend/src/aws/s3-dock-uploads.js';
-
-interface Sent {
-  input: Record<string, unknown>;
-  constructor: { name: string };
-}
-
-function stub(answer: (command: Sent) => unknown): { client: S3Client; sent: Sent[] } {
-  const sent: Sent[] = [];
-  const client = {
-    send: async (command: Sent) => {
-      sent.push(command);
-      return answer(command);
-    },
-  } as unknown as S3Client;
-  return { client, sent };
-}
+import { stubS3 as stub } from './s3-stub.js';
 
 describe('S3DockUploads', () => {
   it('follows KeyMarker/UploadIdMarker across pages', async () => {

@@ -21,6 +21,8 @@ function setup(options: { enabled?: boolean; supported?: boolean } = {}) {
   const records = new Map([
     ['done', record({ id: 'done', state: 'completed' })],
     ['bad', record({ id: 'bad', state: 'failed', errorCode: 'ACCESS_DENIED', errorMessage: 'The backend no longer lets you upload this file. Ask IT.' })],
+    ['dropped', record({ id: 'dropped', state: 'cancelled', errorCode: 'UPLOAD_CANCELLED', errorMessage: 'Upload 01JF was cancelled on the Dockside server, so Dockside stopped sending it.' })],
+    ['mine', record({ id: 'mine', state: 'cancelled' })],
   ]);
   const onClick = vi.fn();
   const notifier = new Notifier({
@@ -67,6 +69,15 @@ describe('notifications', () => {
     expect(s.shown[3]!.body).toContain('checksum did not match');
     s.shown[1]!.click();
     expect(s.onClick).toHaveBeenCalledOnce();
+  });
+
+  it("tells when the server cancelled an upload, not when the user's own Cancel did", () => {
+    const s = setup();
+    s.state('mine', 'cancelled');
+    s.state('dropped', 'cancelled');
+    expect(s.shown.map((n) => [n.title, n.body])).toEqual([
+      ['Upload cancelled on the server', 'discovery.tar: Upload 01JF was cancelled on the Dockside server, so Dockside stopped sending it.'],
+    ]);
   });
 
   it('stays quiet when the user (or IT) turned notifications off, or the OS has none', () => {

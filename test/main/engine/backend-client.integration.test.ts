@@ -152,6 +152,31 @@ describe('BackendClient failures', () => {
     expect(error.message).toContain(`DELETE /v1/uploads/${UPLOAD_ID}`);
   });
 
+  // The backend answers 409 to a refresh once the upload is no longer uploading (the route's words,
+  // as backend/src/routes/uploads.route.ts sends them); the client asks why.
+  const refusedRefresh = (status: 'aborted' | 'failed' | 'docked', failureReason: string | null = null) =>
+    server.handle((req, res) => {
+      if (req.method === 'POST') {
+        sendJson(res, 409, { error: { code: 'INVALID_STATE', message: `Upload ${UPLOAD_ID} is ${status}; credentials are issued only while it is uploading.` } });
+      } else sendJson(res, 200, uploadView({ status, failureReason }));
+    });
+
+  it.each([
+    { status: 'aborted' as const, reason: null, says: /^Upload \w+ was cancelled on the Dockside server, so Dockside stopped sending it; the server deletes what was sent\. To send the file anyway, upload it again\.$/ },
+    { status: 'failed' as const, reason: 'The object is 9 bytes but 10 were announced.', says: /^The Dockside server rejected upload \w+: The object is 9 bytes but 10 were announced\. Dockside stopped/ },
+  ])('a credentials refresh refused for an upload that is $status is UPLOAD_CANCELLED, in words', async ({ status, reason, says }) => {
+    refusedRefresh(status, reason);
+    const error = await refusal(client().credentials(UPLOAD_ID), 'UPLOAD_CANCELLED');
+    expect(error.message).toMatch(says);
+    expect(server.requests.map((r) => `${r.method} ${r.url}`)).toEqual([`POST /v1/uploads/${UPLOAD_ID}/credentials`, `GET /v1/uploads/${UPLOAD_ID}`]);
+  });
+
+  it('a credentials refresh refused for an upload S3 completed stays the backend refusal it was', async () => {
+    refusedRefresh('docked');
+    const error = await refusal(client().credentials(UPLOAD_ID), 'BACKEND_REFUSED');
+    expect(error.message).toMatch(/HTTP 409: Upload \w+ is docked; credentials are issued only while it is uploading\.$/);
+  });
+
   it('never repeats the token, even when the server echoes it in its error message', async () => {
     server.handle((req, res) => sendJson(res, 401, { error: { code: 'INVALID_TOKEN', message: `Unknown token ${req.headers.authorization ?? ''}` } }));
     const error = await refusal(client().getUpload(UPLOAD_ID), 'BACKEND_AUTH');

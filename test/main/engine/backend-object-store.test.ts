@@ -87,8 +87,6 @@ const byStatus: Array<{ status: UploadStatus; expected: RemoteObject | null }> =
   { status: 'docked', expected: { size: 1234, etag: '', metadata: {} } },
   { status: 'promoting', expected: { size: 1234, etag: '', metadata: {} } },
   { status: 'available', expected: { size: 1234, etag: '', metadata: {}, checksumCrc32: AVAILABLE.checksum } },
-  { status: 'failed', expected: null },
-  { status: 'aborted', expected: null },
 ];
 const viewIn = (status: UploadStatus) => uploadView({ status, size: 1234, ...(status === 'available' ? { available: AVAILABLE } : {}) });
 
@@ -100,6 +98,17 @@ describe('BackendObjectStore.headObject', () => {
     inner.head = () => Promise.reject(accessDenied());
     expect(await store.headObject(WHERE)).toEqual(expected);
     expect(asked).toEqual([`GET /v1/uploads/${UPLOAD_ID}`]);
+    expect(inner.calls).toEqual([]);
+  });
+
+  // Ended on the server: no object of ours will come, so waiting for one (2.5 min) would be wrong.
+  it.each([
+    { status: 'aborted' as const, says: /^Upload \w+ was cancelled on the Dockside server, so Dockside stopped sending it/ },
+    { status: 'failed' as const, says: /^The Dockside server rejected upload \w+: it is 9 bytes, not 1234\. Dockside stopped sending it/ },
+  ])('$status → UPLOAD_CANCELLED, not retried', async ({ status, says }) => {
+    const { inner, store } = setup(() => uploadView({ status, failureReason: status === 'failed' ? 'it is 9 bytes, not 1234.' : null }));
+    const error = await store.headObject(WHERE).catch((e: unknown) => e);
+    expect(classifyError(error)).toMatchObject({ code: 'UPLOAD_CANCELLED', retryable: false, message: expect.stringMatching(says) });
     expect(inner.calls).toEqual([]);
   });
 
@@ -147,11 +156,52 @@ describe('BackendObjectStore.listUploads', () => {
   });
 });
 
+describe('BackendObjectStore.createMultipartUpload', () => {
+  const request = { ...WHERE, metadata: {}, checksumType: 'FULL_OBJECT' as const, kmsKeyId: 'arn:aws:kms:eu-west-1:1:key/dock' };
+
+  it('asks the backend first, and creates the upload on S3 while the backend says uploading', async () => {
+    const { inner, asked, store } = setup(() => uploadView({ status: 'uploading' }));
+    const signal = new AbortController().signal;
+    expect(await store.createMultipartUpload(request, signal)).toEqual({ uploadId: 'mpu-1' });
+    expect(asked).toEqual([`GET /v1/uploads/${UPLOAD_ID}`]);
+    expect(inner.calls).toEqual([{ method: 'createMultipartUpload', args: [request, signal] }]);
+  });
+
+  // The credentials in hand still work after a cancel on the server: the backend is the one to ask.
+  it.each([
+    { status: 'aborted' as const, code: 'UPLOAD_CANCELLED', says: /cancelled on the Dockside server/ },
+    { status: 'failed' as const, code: 'UPLOAD_CANCELLED', says: /rejected upload/ },
+    { status: 'docked' as const, code: 'INVALID_STATE', says: /already has the file of upload \w+ \(it is docked\); Dockside does not send it again/ },
+    { status: 'promoting' as const, code: 'INVALID_STATE', says: /it is promoting/ },
+    { status: 'available' as const, code: 'INVALID_STATE', says: /it is available/ },
+  ])('refuses to start one when the backend says $status ($code), and never asks S3', async ({ status, code, says }) => {
+    const { inner, store } = setup(() => viewIn(status));
+    const error = await store.createMultipartUpload(request).catch((e: unknown) => e);
+    expect(classifyError(error)).toMatchObject({ code, retryable: false, message: expect.stringMatching(says) });
+    expect(inner.calls).toEqual([]);
+  });
+
+  it('lets a backend that cannot answer be retried, without asking S3', async () => {
+    const { inner, store } = setup(() => new Response('{"error":{"code":"SERVICE_UNAVAILABLE","message":"store down"}}', { status: 503 }));
+    const error = await store.createMultipartUpload(request).catch((e: unknown) => e);
+    expect(classifyError(error)).toMatchObject({ code: 'SERVICE_UNAVAILABLE', retryable: true });
+    expect(inner.calls).toEqual([]);
+  });
+});
+
+describe('BackendObjectStore.endUpload', () => {
+  it('cancels the upload on the backend (DELETE), which ends its credentials and cleans the dock; S3 is not asked', async () => {
+    const { inner, asked, store } = setup(() => viewIn('aborted'));
+    await store.endUpload();
+    expect(asked).toEqual([`DELETE /v1/uploads/${UPLOAD_ID}`]);
+    expect(inner.calls).toEqual([]);
+  });
+});
+
 describe('BackendObjectStore delegates everything else to the S3 store', () => {
   const signal = new AbortController().signal;
   const upload = { ...WHERE, uploadId: 'mpu-1' };
   const cases: Array<{ method: keyof ObjectStore; args: unknown[]; result: unknown }> = [
-    { method: 'createMultipartUpload', args: [{ ...WHERE, metadata: {}, checksumType: 'FULL_OBJECT', kmsKeyId: 'arn:aws:kms:eu-west-1:1:key/dock' }, signal], result: { uploadId: 'mpu-1' } },
     { method: 'uploadPart', args: [{ ...upload, partNumber: 1, body: Readable.from([]), contentLength: 0, checksumCrc32: 'AAAAAA==' }, signal], result: { etag: '"etag-1"' } },
     { method: 'listParts', args: [upload, signal], result: [{ partNumber: 1, size: 5, etag: '"etag-1"' }] },
     { method: 'uploadExists', args: [upload, signal], result: true },

@@ -9,12 +9,12 @@ function fakeClock(start = Date.now()): Clock & { advance(ms: number): void } {
   return { now: () => now, sleep: async () => undefined, advance: (ms) => (now += ms) };
 }
 
-/** A source of temporary credentials valid for an hour from the fake clock's now, numbered. */
-function vending(clock: Clock) {
+/** A source of temporary credentials valid for `lifetimeMs` (an hour) from the fake clock's now, numbered. */
+function vending(clock: Clock, lifetimeMs = HOUR) {
   let issued = 0;
   const fetch = async (): Promise<TemporaryCredentials> => {
     issued += 1;
-    return { accessKeyId: `AKIA${issued}`, secretAccessKey: 'secret', sessionToken: `token-${issued}`, expiration: new Date(clock.now() + HOUR) };
+    return { accessKeyId: `AKIA${issued}`, secretAccessKey: 'secret', sessionToken: `token-${issued}`, expiration: new Date(clock.now() + lifetimeMs) };
   };
   return { fetch, issued: () => issued };
 }
@@ -43,6 +43,27 @@ describe('RefreshingCredentialProvider', () => {
     expect(second.accessKeyId).not.toBe(first.accessKeyId);
     expect(second.expiration!.getTime()).toBeGreaterThan(first.expiration!.getTime());
     expect(first.expiration!.getTime() - clock.now()).toBeGreaterThan(0); // the old ones still had time left
+  });
+
+  it("with the backend's default 15-minute credentials, uses each set for 10 minutes and refreshes in the 5 before it expires", async () => {
+    const clock = fakeClock();
+    const source = vending(clock, 15 * 60_000);
+    // The default margin, as the object store factory builds it for a backend transfer.
+    const provider = new RefreshingCredentialProvider(source.fetch, { clock });
+    const first = await provider.getCredentials();
+    clock.advance(10 * 60_000 - 1);
+    expect(await provider.getCredentials()).toBe(first);
+    clock.advance(1);
+    const second = await provider.getCredentials();
+    expect(second.accessKeyId).toBe('AKIA2');
+    expect(first.expiration!.getTime() - clock.now()).toBe(5 * 60_000);
+    // And so on, every 10 minutes: no request is ever signed with a set within 5 minutes of expiry.
+    for (let minute = 0; minute < 60; minute++) {
+      clock.advance(60_000);
+      const current = await provider.getCredentials();
+      expect(current.expiration!.getTime() - clock.now()).toBeGreaterThan(5 * 60_000);
+    }
+    expect(source.issued()).toBe(8);
   });
 
   it('shares one fetch between concurrent callers', async () => {

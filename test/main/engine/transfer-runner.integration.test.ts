@@ -1,6 +1,8 @@
 // The runner's handling of targets the companion backend chose, on moto through the fault proxy:
 //  - a backend-linked transfer counts any object at its key as its own, and when S3 will not
 //    answer HeadObject (the vended credentials may not) it verifies against the backend's view;
+//  - a backend-linked transfer whose upload the backend ended stops as cancelled, and starts no
+//    new multipart upload when S3 has forgotten its own;
 //  - a standalone transfer still recognises only an object carrying its transfer id;
 //  - a target's KMS key makes the upload SSE-KMS with that key.
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
@@ -19,6 +21,7 @@ import {
 import type { UploadView } from '../../../src/shared/backend-api.js';
 import type { TransferTarget } from '../../../src/shared/transfer-model.js';
 import { UPLOAD_ID, uploadView } from '../../support/backend-fixtures.js';
+import { isCompleteMultipart, isCreateMultipart, isUploadPart } from '../../support/fault-proxy.js';
 import { getObject, makeEngine, randomFile, sha256, target, tempDir, testCredentials, TINY_PARTS, useLocalS3, type Harness } from '../../support/engine-harness.js';
 import { s3ClientFor } from '../../support/moto-server.js';
 
@@ -45,6 +48,16 @@ function fakeBackend(view: () => UploadView) {
     return body ? Response.json(body) : Response.json({ error: { code: 'NOT_FOUND', message: 'no such route' } }, { status: 404 });
   };
   return { client: new BackendClient({ url: BACKEND_URL, token: 'tok', fetch: fake }), asked };
+}
+
+/** The proxy's log as requests (for the fault proxy's matchers). */
+const sent = (is: (req: { method: string; path: string; query: URLSearchParams; headers: Record<string, never> }) => boolean) =>
+  local.proxy.log.filter((e) => is({ method: e.method, path: e.path, query: new URLSearchParams(e.query), headers: {} })).length;
+
+/** The backend's view: `uploading` until S3 is asked to complete an upload (from now on), then `after`. */
+function onceCompleted(after: UploadView): () => UploadView {
+  const before = sent(isCompleteMultipart());
+  return () => (sent(isCompleteMultipart()) > before ? after : uploadView({ status: 'uploading', size: after.size }));
 }
 
 /** A backend-linked target on the fault proxy, as `dockside upload` builds it from the backend's answer. */
@@ -89,8 +102,8 @@ describe('a backend-linked transfer', () => {
     const b = await local.bucket();
     const file = randomFile(home, 3 * 1024 + 100);
     const crc = crc32ToBase64(crc32Of(file.bytes));
-    const backend = fakeBackend(() =>
-      uploadView({ status: 'available', size: file.bytes.length, available: { bucket: 'firm-records', key: 'scan.bin', checksum: crc, checksumType: 'FULL_OBJECT' } }),
+    const backend = fakeBackend(
+      onceCompleted(uploadView({ status: 'available', size: file.bytes.length, available: { bucket: 'firm-records', key: 'scan.bin', checksum: crc, checksumType: 'FULL_OBJECT' } })),
     );
     denyHeadObject();
     const engine = backendEngine(home, backend.client);
@@ -118,7 +131,7 @@ describe('a backend-linked transfer', () => {
     const home = tempDir();
     const b = await local.bucket();
     const file = randomFile(home, 2 * 1024);
-    const backend = fakeBackend(() => uploadView({ status: 'docked', size: file.bytes.length }));
+    const backend = fakeBackend(onceCompleted(uploadView({ status: 'docked', size: file.bytes.length })));
     denyHeadObject();
     const engine = backendEngine(home, backend.client);
     try {
@@ -135,8 +148,8 @@ describe('a backend-linked transfer', () => {
     const home = tempDir();
     const b = await local.bucket();
     const file = randomFile(home, 2 * 1024);
-    const backend = fakeBackend(() =>
-      uploadView({ status: 'available', size: file.bytes.length, available: { bucket: 'firm-records', key: 'x.bin', checksum: 'AAAAAA==', checksumType: 'FULL_OBJECT' } }),
+    const backend = fakeBackend(
+      onceCompleted(uploadView({ status: 'available', size: file.bytes.length, available: { bucket: 'firm-records', key: 'x.bin', checksum: 'AAAAAA==', checksumType: 'FULL_OBJECT' } })),
     );
     denyHeadObject();
     const engine = backendEngine(home, backend.client);
@@ -147,6 +160,42 @@ describe('a backend-linked transfer', () => {
       expect(outcome.error.code).toBe('INTEGRITY');
       expect(outcome.error.message).toMatch(/CRC32 \(AAAAAA==\) does not match/);
     } finally {
+      await engine.close();
+    }
+  });
+
+  it('stops as cancelled on the server, starting no new multipart upload, when S3 forgets the upload and the backend says aborted', async () => {
+    const home = tempDir();
+    const b = await local.bucket();
+    const file = randomFile(home, 6 * 1024);
+    let status: 'uploading' | 'aborted' = 'uploading';
+    const backend = fakeBackend(() => uploadView({ status, size: file.bytes.length }));
+    // DELETE /v1/uploads/{id} between parts: the record is aborted and S3 forgets the upload.
+    local.proxy.addRule({
+      name: 'aborted-behind-its-back',
+      match: (req) => {
+        const hit = isUploadPart(3)(req);
+        if (hit) status = 'aborted';
+        return hit;
+      },
+      action: { kind: 'status', status: 404, code: 'NoSuchUpload', message: 'The specified upload does not exist.' },
+      times: Infinity,
+    });
+    const engine = backendEngine(home, backend.client);
+    try {
+      const [creates, completes] = [sent(isCreateMultipart()), sent(isCompleteMultipart())];
+      const { record, outcome } = await run(engine, file.path, linkedTarget(b, 'dock/cancelled.bin'));
+      expect(outcome).toMatchObject({ kind: 'failed', error: { code: 'UPLOAD_CANCELLED', retryable: false, message: expect.stringMatching(/cancelled on the Dockside server/) } });
+      // Over: the transfer is cancelled with why, and nothing resumes it.
+      expect(engine.journal.getTransfer(record.id)).toMatchObject({ state: 'cancelled', errorCode: 'UPLOAD_CANCELLED' });
+      expect(() => engine.manager.start(record.id)).toThrow(/is cancelled; there is nothing to resume/);
+      // One CreateMultipartUpload (the first), none after S3 forgot it: the backend said no first.
+      expect(sent(isCreateMultipart()) - creates).toBe(1);
+      expect(sent(isCompleteMultipart()) - completes).toBe(0);
+      expect(backend.asked.filter((a) => a === `GET /v1/uploads/${UPLOAD_ID}`)).toHaveLength(2);
+      await expect(s3ClientFor(local.moto.endpoint).send(new HeadObjectCommand({ Bucket: b, Key: 'dock/cancelled.bin' }))).rejects.toMatchObject({ name: 'NotFound' });
+    } finally {
+      local.proxy.clearRules();
       await engine.close();
     }
   });

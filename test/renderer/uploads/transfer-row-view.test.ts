@@ -30,6 +30,12 @@ describe('transferRowView', () => {
       { stateLabel: 'Failed', errorText: 'Sign in again: the backend refused the upload.', etaText: 'stopped' },
     ],
     ['failed without a reason', { state: 'failed', error: null }, { errorText: 'The upload stopped for an unknown reason.' }],
+    [
+      'cancelled on the server says so, and why',
+      { state: 'cancelled', error: { code: 'UPLOAD_CANCELLED', message: 'Upload 01JF was cancelled on the Dockside server, so Dockside stopped sending it.', retryable: false } },
+      { stateLabel: 'Cancelled on the server', errorText: 'Upload 01JF was cancelled on the Dockside server, so Dockside stopped sending it.', etaText: 'cancelled' },
+    ],
+    ['cancelled here: no reason to give', { state: 'cancelled', error: null }, { stateLabel: 'Cancelled', errorText: null }],
     ['nearly done is not 100', { bytesDone: 39_999_999_999 }, { percent: 99.9, percentText: '99.9 %' }],
     ['empty file', { size: 0, bytesDone: 0, state: 'completed' }, { percent: 100, bytesText: '0 B of 0 B' }],
     ['running: no verification yet', { verification: null }, { verification: null }],
@@ -79,6 +85,8 @@ describe('enabledActions', () => {
     ['completing', { state: 'completing', error: null }, 'cancel'],
     ['completed', { state: 'completed', error: null }, ''],
     ['cancelled', { state: 'cancelled', error: null }, ''],
+    // Nothing resumes it: the message says to add the file again.
+    ['cancelled on the server', { state: 'cancelled', error: { code: 'UPLOAD_CANCELLED', message: 'x', retryable: false } }, ''],
     ['failed, retryable', { state: 'failed', error: retryable }, 'resume cancel retry'],
     ['failed, not retryable', { state: 'failed', error: fatal }, 'cancel retry'],
   ])('%s', (_name, transferState, expected) => {

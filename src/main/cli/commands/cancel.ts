@@ -1,4 +1,4 @@
-/** `dockside cancel ID`: stop a transfer for good and abort its multipart upload on S3. */
+/** `dockside cancel ID`: stop a transfer for good and abort its multipart upload on S3 (and its upload on the backend). */
 import type { Command } from 'commander';
 import { UsageError } from '../cli-options.js';
 import { openEngine } from '../compose.js';
@@ -9,7 +9,7 @@ import { visibly } from '../../../shared/terminal-text.js';
 export function registerCancel(program: Command, setExit: (code: ExitCode) => void): void {
   program
     .command('cancel')
-    .description('cancel a transfer: abort its multipart upload on S3 so no parts are left behind')
+    .description('cancel a transfer: abort its multipart upload on S3 so no parts are left behind, and its upload on the backend')
     .argument('<id>', 'transfer id (see `dockside ls`)')
     .action(async (id: string) => {
       const engine = openEngine({ home: globalHome(program) });
