@@ -209,6 +209,20 @@ const envSchema = z.object({
 const NEVER_ECHOED = new Set(['DOCKSIDE_STATIC_TOKENS']);
 
 /**
+ * For a program's entry point: the configuration, or (saying why, after `program`) exit 78
+ * (EX_CONFIG) when the environment is not valid.
+ */
+export function loadConfigOrExit(program: string, env: Record<string, string | undefined> = process.env): BackendConfig {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${program}: ${error.message}\n`);
+    process.exit(78); // EX_CONFIG
+  }
+}
+
+/**
  * Parses and validates the backend's environment. Throws ConfigError listing every missing or bad
  * variable; call it once at start-up and pass the result on.
  */

@@ -8,7 +8,7 @@
 import { createAuthenticator } from './auth/index.js';
 import { createJobClients } from './aws/job-clients.js';
 import { createServiceAdapters } from './aws/service-adapters.js';
-import { ConfigError, loadConfig, type BackendConfig } from './config.js';
+import { loadConfigOrExit, type BackendConfig } from './config.js';
 import { createBackgroundJobs } from './jobs/index.js';
 import { createLogger } from './logger.js';
 import { buildServer } from './server.js';
@@ -71,15 +71,7 @@ export async function startBackend(config: BackendConfig): Promise<RunningBacken
 
 const isEntry = process.argv[1] !== undefined && /[\\/]backend[\\/]src[\\/]main\.(ts|js)$/.test(process.argv[1]);
 if (isEntry) {
-  let config: BackendConfig;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`dockside-backend: ${error.message}\n`);
-    process.exit(78); // EX_CONFIG
-  }
-  const backend = await startBackend(config);
+  const backend = await startBackend(loadConfigOrExit('dockside-backend'));
   const onSignal = (signal: string) => {
     process.stderr.write(`dockside-backend: ${signal}, stopping\n`);
     const force = setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS + 5_000);

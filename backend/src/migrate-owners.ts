@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { awsClientConfig } from './aws/aws-client-config.js';
 import { migrateLegacyOwners, type LegacyOwners } from './aws/owner-migration.js';
-import { ConfigError, loadConfig } from './config.js';
+import { loadConfigOrExit } from './config.js';
 
 const USAGE = 'usage: npm run migrate-owners -- --legacy static|oidc [--dry-run]';
 
@@ -20,14 +20,7 @@ function fail(message: string): never {
 }
 
 const { values } = parseArgs({ options: { legacy: { type: 'string' }, 'dry-run': { type: 'boolean', default: false } }, strict: true });
-let config;
-try {
-  config = loadConfig();
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  process.stderr.write(`migrate-owners: ${error.message}\n`);
-  process.exit(78); // EX_CONFIG
-}
+const config = loadConfigOrExit('migrate-owners');
 let legacy: LegacyOwners;
 if (values.legacy === 'static') legacy = { method: 'static' };
 else if (values.legacy === 'oidc') {

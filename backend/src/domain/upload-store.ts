@@ -12,10 +12,15 @@ import type { ChecksumSpec, UploadStatus } from '../../../src/shared/backend-api
  */
 export const LIVE_STATUSES = ['uploading', 'docked', 'promoting'] as const satisfies readonly UploadStatus[];
 
+/** Whether an upload in `status` may have an object in the dock (one of LIVE_STATUSES). */
+export function isLive(status: UploadStatus): boolean {
+  return (LIVE_STATUSES as readonly UploadStatus[]).includes(status);
+}
+
 /** Why the upload `record` does not own a dock object at `key` (another key, not live), or null when it does. */
 export function whyNotOwned(record: UploadRecord, key: string): string | null {
   if (record.dockKey !== key) return `the upload's dock key is ${record.dockKey}`;
-  return (LIVE_STATUSES as readonly UploadStatus[]).includes(record.status) ? null : `the upload is ${record.status}`;
+  return isLive(record.status) ? null : `the upload is ${record.status}`;
 }
 
 export interface PermanentLocation {

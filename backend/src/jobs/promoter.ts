@@ -35,7 +35,7 @@ import {
   type ObjectFacts,
 } from '../domain/promotion-plan.js';
 import type { ObjectCreatedRecord } from '../domain/s3-event.js';
-import { LIVE_STATUSES, whyNotOwned, type UploadRecord, type UploadStore } from '../domain/upload-store.js';
+import { isLive, LIVE_STATUSES, whyNotOwned, type UploadRecord, type UploadStore } from '../domain/upload-store.js';
 
 /** What became of one ObjectCreated record. Each lets the message be deleted. */
 export type PromotionOutcome =
@@ -160,7 +160,7 @@ export class Promoter {
     }
     const now = await this.options.store.get(record.id);
     if (now?.status === 'available') return this.announce(now, 'already-available', log);
-    if (now === null || !(LIVE_STATUSES as readonly string[]).includes(now.status)) return this.ignored(event, `the upload is ${now?.status ?? 'gone'}`);
+    if (now === null || !isLive(now.status)) return this.ignored(event, `the upload is ${now?.status ?? 'gone'}`);
     return this.fail(record, 'The uploaded object disappeared from the loading dock before it could be promoted; upload the file again.', log);
   }
 
