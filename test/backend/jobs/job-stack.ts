@@ -28,7 +28,7 @@ import { dockKeyFor } from '../../../backend/src/domain/key-naming.js';
 import { mapLimited } from '../../../backend/src/domain/map-limited.js';
 import { createUlidGenerator } from '../../../backend/src/domain/ulid.js';
 import type { UploadRecord } from '../../../backend/src/domain/upload-store.js';
-import type { PromotionJobOptions } from '../../../backend/src/jobs/promotion.job.js';
+import type { PromotionJob, PromotionJobOptions } from '../../../backend/src/jobs/promotion.job.js';
 import { startMoto, type MotoServer } from '../../support/moto-server.js';
 
 export const REGION = 'us-east-1';
@@ -282,6 +282,23 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     if (v !== undefined) return v;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Runs a promotion job until the stack's event queue is empty (every event handled), then stops it. */
+export async function runUntilQuiet(job: PromotionJob, js: JobStack, timeoutMs = 30_000): Promise<void> {
+  job.start();
+  try {
+    await eventually(
+      async () => {
+        const d = await queueDepth(js.sqs, js.stack.eventQueueUrl);
+        return d.visible === 0 && d.inFlight === 0 ? true : undefined;
+      },
+      timeoutMs,
+      'the event queue to empty',
+    );
+  } finally {
+    await job.stop(5_000);
   }
 }
 

@@ -8,7 +8,7 @@ import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PromotionJob } from '../../../backend/src/jobs/promotion.job.js';
 import type { MotoServer } from '../../support/moto-server.js';
-import { bufferSource, clientConfig, createRecord, deployJobStack, eventually, MiB, multipartUpload, queueDepth, randomData, startJobsMoto, type JobStack } from './job-stack.js';
+import { bufferSource, clientConfig, createRecord, deployJobStack, MiB, multipartUpload, randomData, runUntilQuiet, startJobsMoto, type JobStack } from './job-stack.js';
 
 let moto: MotoServer;
 let js: JobStack;
@@ -26,23 +26,6 @@ afterAll(async () => {
   js?.destroy();
   await moto?.stop();
 });
-
-async function promoteAll(): Promise<void> {
-  const job = new PromotionJob(js.promotionOptions());
-  job.start();
-  try {
-    await eventually(
-      async () => {
-        const d = await queueDepth(js.sqs, js.stack.eventQueueUrl);
-        return d.visible === 0 && d.inFlight === 0 ? true : undefined;
-      },
-      30_000,
-      'the event queue to empty',
-    );
-  } finally {
-    await job.stop(5_000);
-  }
-}
 
 async function permanentExists(key: string): Promise<boolean> {
   try {
@@ -65,7 +48,7 @@ describe('promotion of dock objects by their encryption', () => {
     const head = await js.s3.send(new HeadObjectCommand({ Bucket: js.stack.dockBucket, Key: record.dockKey }));
     expect(head.ServerSideEncryption).toBe(encryption().ServerSideEncryption);
 
-    await promoteAll();
+    await runUntilQuiet(new PromotionJob(js.promotionOptions()), js);
     const after = await js.store.get(record.id);
     expect(after?.status).toBe('failed');
     expect(after?.failureReason).toMatch(reason);
@@ -80,7 +63,7 @@ describe('promotion of dock objects by their encryption', () => {
     await multipartUpload(js, byDefault.dockKey, bufferSource(data), { partSize: MiB, encryption: {} });
     const head = await js.s3.send(new HeadObjectCommand({ Bucket: js.stack.dockBucket, Key: byDefault.dockKey }));
     expect([head.ServerSideEncryption, head.SSEKMSKeyId]).toEqual(['aws:kms', js.stack.dockKmsKeyArn]);
-    await promoteAll();
+    await runUntilQuiet(new PromotionJob(js.promotionOptions()), js);
     for (const r of [named, byDefault]) {
       expect((await js.store.get(r.id))?.status).toBe('available');
       expect(await permanentExists(r.dockKey)).toBe(true);

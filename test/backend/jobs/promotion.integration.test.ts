@@ -21,6 +21,7 @@ import {
   objectCreatedEvent,
   queueDepth,
   randomData,
+  runUntilQuiet,
   sendEvent,
   startJobsMoto,
   type JobStack,
@@ -38,23 +39,6 @@ afterAll(async () => {
   js?.destroy();
   await moto?.stop();
 });
-
-/** Runs a job until the event queue is empty (both moto events handled), then stops it. */
-async function runUntilQuiet(job: PromotionJob, target: JobStack = js, timeoutMs = 30_000): Promise<void> {
-  job.start();
-  try {
-    await eventually(
-      async () => {
-        const d = await queueDepth(target.sqs, target.stack.eventQueueUrl);
-        return d.visible === 0 && d.inFlight === 0 ? true : undefined;
-      },
-      timeoutMs,
-      'the event queue to empty',
-    );
-  } finally {
-    await job.stop(5_000);
-  }
-}
 
 async function headOrNull(bucket: string, key: string) {
   try {
@@ -85,7 +69,7 @@ describe('promotion job on moto', () => {
     );
     const promotionMs = Date.now() - started;
     await job.stop(5_000);
-    await runUntilQuiet(new PromotionJob(js.promotionOptions()));
+    await runUntilQuiet(new PromotionJob(js.promotionOptions()), js);
     console.info(`promotion of a ${(data.length / MiB).toFixed(1)} MiB upload on moto: ${promotionMs} ms`);
 
     const permanent = await js.s3.send(new HeadObjectCommand({ Bucket: js.stack.permanentBucket, Key: record.dockKey, ChecksumMode: 'ENABLED' }));
@@ -115,14 +99,14 @@ describe('promotion job on moto', () => {
     const data = randomData(300_000);
     const record = await createRecord(js, { size: data.length });
     const uploaded = await multipartUpload(js, record.dockKey, bufferSource(data), { partSize: 100_000 });
-    await runUntilQuiet(new PromotionJob(js.promotionOptions()));
+    await runUntilQuiet(new PromotionJob(js.promotionOptions()), js);
     const before = await js.store.get(record.id);
     expect(before?.status).toBe('available');
     expect(await drainQueue(js.sqs, js.stack.notifyQueueUrl)).toHaveLength(1);
 
     await sendEvent(js.sqs, js.stack.eventQueueUrl, objectCreatedEvent(js.stack.dockBucket, record.dockKey, data.length, uploaded.etag));
     await sendEvent(js.sqs, js.stack.eventQueueUrl, objectCreatedEvent(js.stack.dockBucket, record.dockKey, data.length, uploaded.etag, 'ObjectCreated:Put'));
-    await runUntilQuiet(new PromotionJob(js.promotionOptions()));
+    await runUntilQuiet(new PromotionJob(js.promotionOptions()), js);
 
     expect(await js.store.get(record.id)).toEqual(before);
     expect(await drainQueue(js.sqs, js.stack.notifyQueueUrl)).toHaveLength(0);
@@ -130,7 +114,7 @@ describe('promotion job on moto', () => {
 
   it('ignores s3:TestEvent (deletes it, touches nothing)', async () => {
     await sendEvent(js.sqs, js.stack.eventQueueUrl, JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent', Time: new Date().toISOString(), Bucket: js.stack.dockBucket }));
-    await runUntilQuiet(new PromotionJob(js.promotionOptions()));
+    await runUntilQuiet(new PromotionJob(js.promotionOptions()), js);
     expect(await drainQueue(js.sqs, js.stack.notifyQueueUrl, 0)).toHaveLength(0);
     expect(await drainQueue(js.sqs, js.stack.eventDeadLetterQueueUrl, 0)).toHaveLength(0);
   });
@@ -139,7 +123,7 @@ describe('promotion job on moto', () => {
     const data = randomData(5 * MiB + 777);
     const record = await createRecord(js, { size: data.length });
     const uploaded = await multipartUpload(js, record.dockKey, bufferSource(data), { partSize: 2 * MiB });
-    await runUntilQuiet(new PromotionJob(js.promotionOptions({ copy: { multipartThreshold: MiB, partSize: MiB, minPartSize: 1024 } })));
+    await runUntilQuiet(new PromotionJob(js.promotionOptions({ copy: { multipartThreshold: MiB, partSize: MiB, minPartSize: 1024 } })), js);
 
     const done = await js.store.get(record.id);
     expect(done?.status).toBe('available');
@@ -157,7 +141,7 @@ describe('promotion job on moto', () => {
     const record = await createRecord(js, { size: data.length, checksumType: 'COMPOSITE' });
     await multipartUpload(js, record.dockKey, bufferSource(data), { partSize: 70_000, checksumType: 'COMPOSITE' });
     const dock = await js.s3.send(new HeadObjectCommand({ Bucket: js.stack.dockBucket, Key: record.dockKey, ChecksumMode: 'ENABLED' }));
-    await runUntilQuiet(new PromotionJob(js.promotionOptions()));
+    await runUntilQuiet(new PromotionJob(js.promotionOptions()), js);
 
     const done = await js.store.get(record.id);
     expect(done?.status).toBe('available');
@@ -191,7 +175,7 @@ describe('promotion job on moto', () => {
         await real.deleteDock(k);
       },
     };
-    await runUntilQuiet(new PromotionJob(js.promotionOptions({ storage: crashing })));
+    await runUntilQuiet(new PromotionJob(js.promotionOptions({ storage: crashing })), js);
 
     expect(crashes).toBe(1);
     expect(copies).toBe(1);
@@ -222,7 +206,7 @@ describe('promotion job on moto', () => {
         }
       },
     };
-    await runUntilQuiet(new PromotionJob(js.promotionOptions({ storage: stopAfterDelete })));
+    await runUntilQuiet(new PromotionJob(js.promotionOptions({ storage: stopAfterDelete })), js);
     expect(stopped).toBe(true);
     const done = await js.store.get(record.id);
     expect(done?.status).toBe('available');
@@ -237,7 +221,7 @@ describe('promotion job on moto', () => {
     const a = new PromotionJob(js.promotionOptions({ concurrency: 1 }));
     const b = new PromotionJob(js.promotionOptions({ concurrency: 1 }));
     b.start();
-    await runUntilQuiet(a);
+    await runUntilQuiet(a, js);
     await b.stop(5_000);
     expect((await js.store.get(record.id))?.status).toBe('available');
     expect(await drainQueue(js.sqs, js.stack.notifyQueueUrl)).toHaveLength(1);
@@ -247,7 +231,7 @@ describe('promotion job on moto', () => {
     const data = randomData(100_000);
     const record = await createRecord(js, { size: data.length + 1 });
     await multipartUpload(js, record.dockKey, bufferSource(data), { partSize: 60_000 });
-    await runUntilQuiet(new PromotionJob(js.promotionOptions()));
+    await runUntilQuiet(new PromotionJob(js.promotionOptions()), js);
     const failed = await js.store.get(record.id);
     expect(failed?.status).toBe('failed');
     expect(failed?.failureReason).toMatch(/100000 bytes but 100001 were announced/);
@@ -262,7 +246,7 @@ describe('promotion job on moto', () => {
     await js.store.transition(record.id, ['uploading'], 'aborted');
     await js.s3.send(new PutObjectCommand({ Bucket: js.stack.dockBucket, Key: record.dockKey, Body: randomData(1000), ServerSideEncryption: 'aws:kms', SSEKMSKeyId: js.stack.dockKmsKeyArn }));
     const log = captureLog();
-    await runUntilQuiet(new PromotionJob(js.promotionOptions({ logger: pino({ level: 'info' }, log.destination) })));
+    await runUntilQuiet(new PromotionJob(js.promotionOptions({ logger: pino({ level: 'info' }, log.destination) })), js);
 
     expect(await headOrNull(js.stack.dockBucket, record.dockKey)).toBeNull();
     expect(await headOrNull(js.stack.permanentBucket, record.dockKey)).toBeNull();
@@ -277,14 +261,14 @@ describe('promotion job on moto', () => {
     const data = randomData(300_000);
     const record = await createRecord(js, { size: data.length });
     await multipartUpload(js, record.dockKey, bufferSource(data), { partSize: 100_000 });
-    await runUntilQuiet(new PromotionJob(js.promotionOptions()));
+    await runUntilQuiet(new PromotionJob(js.promotionOptions()), js);
     const promoted = await js.store.get(record.id);
     expect(promoted?.status).toBe('available');
     const permanentBefore = await headOrNull(js.stack.permanentBucket, record.dockKey);
 
     // The same size, so only the key's owner could tell it from the original.
     await js.s3.send(new PutObjectCommand({ Bucket: js.stack.dockBucket, Key: record.dockKey, Body: randomData(data.length), ServerSideEncryption: 'aws:kms', SSEKMSKeyId: js.stack.dockKmsKeyArn }));
-    await runUntilQuiet(new PromotionJob(js.promotionOptions()));
+    await runUntilQuiet(new PromotionJob(js.promotionOptions()), js);
 
     expect(await headOrNull(js.stack.dockBucket, record.dockKey)).toBeNull();
     expect((await getObject(js.s3, js.stack.permanentBucket, record.dockKey)).equals(data)).toBe(true);
@@ -335,7 +319,7 @@ describe('promotion job on moto', () => {
     release();
 
     // Another instance picks it up at once and finishes the promotion left at `promoting`.
-    await runUntilQuiet(new PromotionJob(js.promotionOptions()));
+    await runUntilQuiet(new PromotionJob(js.promotionOptions()), js);
     expect((await js.store.get(record.id))?.status).toBe('available');
     expect(await drainQueue(js.sqs, js.stack.notifyQueueUrl)).toHaveLength(1);
   });
