@@ -100,6 +100,30 @@ export interface SqliteJournalOptions {
   readonly migrations?: readonly Migration[];
 }
 
+/** How long opening a journal waits out other processes opening it too (as the busy timeout). */
+const OPEN_BUSY_MS = 5_000;
+
+/**
+ * Runs `open` (idempotent), again after a short pause while SQLite answers SQLITE_BUSY, for up to
+ * OPEN_BUSY_MS. Several processes opening a fresh journal at once all switch it to WAL: SQLite
+ * answers one of two that both hold a read lock and want the write lock SQLITE_BUSY at once,
+ * without waiting (its deadlock rule: the busy timeout does not apply), so a bounded retry is
+ * what lets every one of them open it.
+ */
+function whileBusy<T>(open: () => T): T {
+  const deadline = Date.now() + OPEN_BUSY_MS;
+  for (;;) {
+    try {
+      return open();
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (typeof code !== 'string' || !code.startsWith('SQLITE_BUSY') || Date.now() >= deadline) throw error;
+      // A synchronous pause (the constructor is synchronous): 10–50 ms, so the openers spread out.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10 + Math.floor(Math.random() * 40));
+    }
+  }
+}
+
 export class SqliteJournal implements UploadJournal, PrunableLog {
   readonly migration: MigrationResult;
   private readonly db: Database;
@@ -123,14 +147,16 @@ export class SqliteJournal implements UploadJournal, PrunableLog {
       throw journalError(whyNotOpened(error, path), path, 'be opened');
     }
     try {
-      // Refuse a newer journal before anything (even the switch to WAL) touches the file.
-      assertNotFromFuture(this.db, options.migrations ?? MIGRATIONS, `The journal at ${path}`);
-      this.db.pragma('journal_mode = WAL');
-      // SQLite gives new -wal/-shm files the database's mode; ones an older version left wider are narrowed.
-      if (path !== ':memory:') for (const suffix of ['-wal', '-shm']) narrowIfPresent(`${path}${suffix}`);
-      this.db.pragma('synchronous = FULL');
-      this.db.pragma('foreign_keys = ON');
-      this.migration = migrate(this.db, options.migrations ?? MIGRATIONS, `The journal at ${path}`);
+      this.migration = whileBusy(() => {
+        // Refuse a newer journal before anything (even the switch to WAL) touches the file.
+        assertNotFromFuture(this.db, options.migrations ?? MIGRATIONS, `The journal at ${path}`);
+        this.db.pragma('journal_mode = WAL');
+        // SQLite gives new -wal/-shm files the database's mode; ones an older version left wider are narrowed.
+        if (path !== ':memory:') for (const suffix of ['-wal', '-shm']) narrowIfPresent(`${path}${suffix}`);
+        this.db.pragma('synchronous = FULL');
+        this.db.pragma('foreign_keys = ON');
+        return migrate(this.db, options.migrations ?? MIGRATIONS, `The journal at ${path}`);
+      });
     } catch (error) {
       this.db.close();
       throw journalError(whyNotOpened(error, path), path, 'be opened');
