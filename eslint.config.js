@@ -46,7 +46,7 @@ const dynamicElectron = {
 const restrict = (...patterns) => ['error', { patterns }];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'coverage/**', 'bench/.cache/**', 'test/lint/fixtures/**'] },
+  { ignores: ['node_modules/**', '.runtime/**', 'dist/**', 'coverage/**', 'bench/.cache/**', 'test/lint/fixtures/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

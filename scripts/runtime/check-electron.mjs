@@ -28,7 +28,7 @@ export function readElectronVersions(binary) {
     encoding: 'utf8',
     env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
   });
-  if (run.status !== 0) throw new Error(`${binary} did not run (${run.stderr.trim() || `exit ${run.status}`}).`);
+  if (run.error || run.status !== 0) throw new Error(`${binary} did not run (${run.error?.message ?? (run.stderr.trim() || `exit ${run.status}`)}).`);
   return JSON.parse(run.stdout);
 }
 
@@ -49,7 +49,13 @@ if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename
     process.stderr.write(`The Electron binary is not installed (ELECTRON_SKIP_BINARY_DOWNLOAD?), so its runtimes cannot be checked. Run npm ci without ELECTRON_SKIP_BINARY_DOWNLOAD.\n`);
     process.exit(1);
   }
-  const reported = readElectronVersions(binary);
+  let reported;
+  try {
+    reported = readElectronVersions(binary);
+  } catch (error) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
   const problems = compareElectron(reported, runtimes);
   if (pinned !== runtimes.electron.version) problems.push(`package.json pins electron ${pinned}, runtimes.json says ${runtimes.electron.version}`);
   if (problems.length > 0) {
