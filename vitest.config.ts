@@ -11,8 +11,6 @@ export default defineConfig({
     reporters: ['default', './test/support/plain-summary-reporter.ts'],
     // One Ceph RGW for the whole run, started in the background; only the files that use it wait.
     globalSetup: ['./test/support/rgw-global-setup.ts'],
-    // The SDK's "Node 22 after January 2027" notice would otherwise repeat in every worker.
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     // electron-store imports `electron`; inlined, it sees the tests' replacement (vi.mock) instead
     // of the package, whose binary is not downloaded here.
     server: { deps: { inline: ['electron-store'] } },

@@ -70,7 +70,7 @@ await buildDocksideCli();
 const file = randomFile(size);
 const sink = await startS3Sink({ tls: false, md5: false, trustContentMd5: true });
 const home = mkdtempSync(join(CACHE, 'home-'));
-const env = { ...process.env, AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', AWS_REGION: 'us-east-1', DOCKSIDE_HOME: home, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+const env = { ...process.env, AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', AWS_REGION: 'us-east-1', DOCKSIDE_HOME: home };
 try {
   const upload = ['upload', file, '--bucket', 'bench', '--key', 'sample.bin', '--endpoint', sink.endpoint];
   await run(upload, env, (line, kill) => {

@@ -71,7 +71,6 @@ export async function measureResume(options: {
     AWS_SECRET_ACCESS_KEY: 'bench',
     AWS_REGION: 'us-east-1',
     DOCKSIDE_HOME: options.home,
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     ...(sink.caFile ? { NODE_EXTRA_CA_CERTS: sink.caFile } : {}),
   };
   const partCount = Math.ceil(options.fileMiB / options.partSizeMiB);

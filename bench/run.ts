@@ -7,8 +7,6 @@ import { Command } from 'commander';
 import { runBench, type Transport } from './bench.js';
 import { TOOLS, type Tool } from './peers.js';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
 const list = (value: string) => value.split(',').map((s) => s.trim()).filter(Boolean);
 const program = new Command('bench')
   .option('--quick', 'one 256 MiB file, TLS and tuned only: the plumbing in under two minutes')

@@ -103,7 +103,7 @@ export async function measureShapedGoodput(options: { file: string; fileMiB: num
   try {
     const sink = await startSinkInNamespace();
     stopSink = sink.stop;
-    const env = { ...process.env, AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', AWS_REGION: 'us-east-1', DOCKSIDE_HOME: options.home, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+    const env = { ...process.env, AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', AWS_REGION: 'us-east-1', DOCKSIDE_HOME: options.home };
     await createBucketRaw(`${sink.endpoint}/dockside-bench`);
     const seconds = await new Promise<number>((done, fail) => {
       const child = spawn(

@@ -13,7 +13,7 @@ export async function buildCli(outFile = resolve(root, 'dist', 'cli', 'dockside.
     bundle: true,
     platform: 'node',
     format: 'esm',
-    target: 'node20',
+    target: 'node24',
     entryPoints: ['src/main/cli/main.ts'],
     outfile: outFile,
     external: ['better-sqlite3'],

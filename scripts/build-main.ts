@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 const root = resolve(import.meta.dirname, '..');
 
 export async function buildMain(outDir = resolve(root, 'dist', 'main')): Promise<void> {
-  const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node22', sourcemap: true, logLevel: 'warning', absWorkingDir: root } as const;
+  const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node24', sourcemap: true, logLevel: 'warning', absWorkingDir: root } as const;
   await Promise.all([
     build({ ...common, entryPoints: ['src/main/app/main.ts'], outfile: resolve(outDir, 'main.cjs'), external: ['electron', 'better-sqlite3'] }),
     build({ ...common, entryPoints: ['src/main/app/preload.ts'], outfile: resolve(outDir, 'preload.cjs'), external: ['electron'] }),

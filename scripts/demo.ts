@@ -10,8 +10,6 @@ import { join, resolve } from 'node:path';
 import { getObject } from '../test/support/engine-harness.js';
 import { startLocalStack } from './local-stack.js';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
 const SIZE = Number(process.env.DEMO_SIZE_MIB ?? 256) * 1024 * 1024;
 const root = resolve(import.meta.dirname, '..');
 const work = join(root, '.dockside-demo');

@@ -15,8 +15,6 @@ import { createStaticToken } from '../backend/src/config.js';
 import { freePort, startMoto, type MotoServer } from '../test/support/moto-server.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
-// Users of the local stack cannot act on the SDK's Node 20 notice (see the README).
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const LOCAL_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'dockside-local', AWS_SECRET_ACCESS_KEY: 'dockside-local' };
 
 export interface LocalStackOptions {
@@ -79,7 +77,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       const port = await freePort();
       const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'backend/src/main.ts')], {
         cwd: ROOT,
-        env: { ...process.env, ...backendEnv, DOCKSIDE_HOST: '127.0.0.1', DOCKSIDE_PORT: String(port), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+        env: { ...process.env, ...backendEnv, DOCKSIDE_HOST: '127.0.0.1', DOCKSIDE_PORT: String(port) },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const log = createWriteStream(join(dir, `backend-${i + 1}.log`));

@@ -1,20 +1,20 @@
-// `npm start`: the desktop app against the local stack. With the Electron binary installed it
-// builds the app (renderer, main, preload) and launches it; where the binary is missing (these
-// machines install with ELECTRON_SKIP_BINARY_DOWNLOAD=1) it serves the same UI to a browser
+// `npm start`: the desktop app against the local stack. With the Electron binary it builds the app
+// (renderer, main, preload) and launches it; the electron package downloads its binary the first
+// time it is asked for it (since Electron 42, not at install). With ELECTRON_SKIP_BINARY_DOWNLOAD=1
+// (these machines cannot download it), or when the download fails, it serves the same UI to a browser
 // through the development harness (the same desktop services and IPC contract over loopback) and
 // prints the address. Either way the app is signed in to the local stack's development user, and
 // "Choose files…" in the harness offers the files in .dockside-local/app/pick (a sample is put
 // there). Ctrl-C pauses the uploads (they resume on the next start) and stops everything.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { FileSignInStore } from '../src/harness/server/file-sign-in-store.js';
 import { startHarness } from '../src/harness/server/main.js';
 import { startLocalStack } from './local-stack.js';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const root = resolve(import.meta.dirname, '..');
 const localDir = join(root, '.dockside-local');
 const home = process.env.DOCKSIDE_HOME ?? join(localDir, 'app');
@@ -25,10 +25,18 @@ function run(args: string[]): void {
   if (result.status !== 0) throw new Error(`npm run ${args.join(' ')} failed.`);
 }
 
-/** The Electron binary's path, or null when it was not downloaded. */
+/** The Electron binary's path (downloaded now if need be and allowed), or null when there is none. */
 function electronBinary(): string | null {
+  const require = createRequire(import.meta.url);
   try {
-    const path = createRequire(import.meta.url)('electron') as unknown;
+    if (process.env.ELECTRON_SKIP_BINARY_DOWNLOAD && process.env.ELECTRON_SKIP_BINARY_DOWNLOAD !== '0') {
+      // Only a binary already there: requiring the package would try to download one.
+      const dir = dirname(require.resolve('electron/package.json'));
+      const pathFile = join(dir, 'path.txt');
+      const binary = existsSync(pathFile) ? join(dir, 'dist', readFileSync(pathFile, 'utf8').trim()) : null;
+      return binary && existsSync(binary) ? binary : null;
+    }
+    const path = require('electron') as unknown;
     return typeof path === 'string' && existsSync(path) ? path : null;
   } catch {
     return null;

@@ -25,8 +25,6 @@ import { cachedRandomFile, GiB, MiB, newSeed, type Check } from './common.js';
 import { runFaultSchedule, type FaultRunResult } from './fault-schedule.js';
 import { runKillStorm, type KillStormResult } from './kill-storm.js';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const CACHE = join(REPO, 'bench', '.cache');
 

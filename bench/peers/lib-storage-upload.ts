@@ -4,7 +4,6 @@ import { createReadStream } from 'node:fs';
 import { S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const [file, bucket, key, endpoint, partMiB, queue] = process.argv.slice(2);
 if (!file || !bucket || !key || !endpoint) throw new Error('usage: lib-storage-upload FILE BUCKET KEY ENDPOINT [PART_MIB QUEUE]');
 

@@ -34,7 +34,7 @@ function pngSize(path: string): { width: number; height: number } {
 describe('electron-builder.yml', () => {
   it('passes electron-builder\'s own validation', async () => {
     await expect(validateConfiguration(config, new DebugLogger(false))).resolves.toBeUndefined();
-    expect(config).toMatchObject({ appId: 'com.dockside.desktop', productName: 'Dockside', asar: true, npmRebuild: true, publish: null });
+    expect(config).toMatchObject({ appId: 'com.dockside.desktop', productName: 'Dockside', asar: true, npmRebuild: false, publish: null });
   });
 
   it('is what getConfig found in the repository root', () => {
@@ -76,6 +76,11 @@ describe('electron-builder.yml', () => {
     expect(files.filter((f) => !f.startsWith('!') && !f.startsWith('node_modules/'))).toEqual(['package.json', 'dist/main/**/*', 'dist/renderer/**/*']);
     expect(config.extraMetadata).toEqual({ main: 'dist/main/main.cjs' });
     expect(config.asarUnpack).toEqual(['**/node_modules/better-sqlite3/**/*', '**/node_modules/@node-rs/**/*']);
+    // better-sqlite3's prebuilt binary for the platform and arch being built, of the eight it ships.
+    expect(files).toContain('node_modules/better-sqlite3/prebuilds/${platform}-${arch}.node');
+    for (const name of ['win32-x64', 'darwin-x64', 'darwin-arm64', 'linux-x64', 'linux-arm64']) {
+      expect(existsSync(join(ROOT, `node_modules/better-sqlite3/prebuilds/${name}.node`)), name).toBe(true);
+    }
     expect(config.fileAssociations ?? null).toBeNull();
     expect(config.protocols ?? null).toBeNull();
   });

@@ -2,10 +2,10 @@
 // installers would carry as electron-builder's own file matcher and node-module collector pick
 // it, on the real bundles. The Electron binary cannot be downloaded on these machines, so
 // `electronDist` points at a stand-in Electron folder made here (electron-builder copies it and
-// renames the executable; it never runs it), and native modules are not rebuilt (that downloads
-// Electron's headers).
+// renames the executable; it never runs it). Nothing is rebuilt for Electron (npmRebuild: false:
+// the native modules are prebuilt Node-API addons), so the run needs no Electron headers either.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, closeSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, closeSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -95,7 +95,7 @@ beforeAll(async () => {
 
   const result = spawnSync(
     process.execPath,
-    [join(ROOT, 'node_modules/electron-builder/cli.js'), '--linux', 'dir', '--projectDir', project, `-c.directories.output=${join(work, 'release')}`, `-c.electronDist=${electron}`, '-c.npmRebuild=false', '--publish', 'never'],
+    [join(ROOT, 'node_modules/electron-builder/cli.js'), '--linux', 'dir', '--projectDir', project, `-c.directories.output=${join(work, 'release')}`, `-c.electronDist=${electron}`, '--publish', 'never'],
     { cwd: project, encoding: 'utf8', timeout: 120_000, env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1', CSC_IDENTITY_AUTO_DISCOVERY: 'false', DEBUG: '' } },
   );
   run = { status: result.status, output: `${result.stdout}\n${result.stderr}` };
@@ -131,8 +131,11 @@ describe('the packaged app (electron-builder --linux dir)', () => {
 
   it('carries only the modules the bundled main leaves external, with SQLite and CRC32 unpacked from the asar', () => {
     const modules = new Set(packaged.filter((path) => path.startsWith('node_modules/')).map((path) => path.split('/').slice(1, path.includes('/@') ? 3 : 2).join('/')));
-    expect([...modules].sort()).toEqual(['@node-rs/crc32', `@node-rs/crc32-${process.platform}-${process.arch}-gnu`, 'better-sqlite3', 'bindings', 'file-uri-to-path']);
-    expect(existsSync(join(appDir, 'resources/app.asar.unpacked/node_modules/better-sqlite3/build/Release/better_sqlite3.node'))).toBe(true);
+    expect([...modules].sort()).toEqual(['@node-rs/crc32', `@node-rs/crc32-${process.platform}-${process.arch}-gnu`, 'better-sqlite3']);
+    // better-sqlite3's prebuilt binary for this platform only, not the other seven it ships.
+    const unpacked = join(appDir, 'resources/app.asar.unpacked/node_modules/better-sqlite3');
+    expect(readdirSync(join(unpacked, 'prebuilds'))).toEqual([`${process.platform}-${process.arch}.node`]);
+    expect(existsSync(join(unpacked, 'build'))).toBe(false);
     expect(existsSync(join(appDir, `resources/app.asar.unpacked/node_modules/@node-rs/crc32-${process.platform}-${process.arch}-gnu/crc32.${process.platform}-${process.arch}-gnu.node`))).toBe(true);
     // No dev-only package, even one better-sqlite3's install needed.
     for (const dev of ['vitest', 'electron', 'typescript', 'prebuild-install', 'fastify', 'tsx']) expect(modules.has(dev), dev).toBe(false);

@@ -48,7 +48,7 @@ describe('runtimes.json', () => {
     const installed = JSON.parse(read('node_modules/electron/package.json')) as { version: string };
     expect(installed.version).toBe(runtimes.electron.version);
     expect(Number(read('node_modules/electron/abi_version').trim())).toBe(runtimes.electron.modules);
-    // Electron's Node line is the development Node's major: the same module ABI for better-sqlite3 in tests.
+    // Electron's Node is on the development Node's line, which the one @types/node describes.
     expect(parts(runtimes.electron.node)[0]).toBe(parts(runtimes.node.version)[0]);
   });
 

@@ -9,7 +9,7 @@
  * p99 delay stays within ~12 ms of its schedule (`npm run bench:event-loop`, figures in the
  * README), and the window's renderer is a separate process that main never blocks.
  */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { app, BrowserWindow, dialog, Menu, net, Notification, powerMonitor, powerSaveBlocker, safeStorage, session, shell, Tray } from 'electron';
 import { openDesktopServices } from '../desktop/desktop-services.js';
 import { limitHeapSlack } from '../engine/index.js';
@@ -40,6 +40,7 @@ void startApp(
     trayIcon: join(appRoot, 'dist', 'main', process.platform === 'darwin' ? 'trayTemplate.png' : 'tray.png'),
     log,
     openEngine: async (emit) => {
+      let lastPickFolder: string | undefined;
       const home = process.env.DOCKSIDE_HOME ?? app.getPath('userData');
       const signIns = new TokenStore(safeStorage, join(home, 'sign-in.json'), process.platform);
       // `npm start` signs the development build in to the local stack.
@@ -53,9 +54,13 @@ void startApp(
         emit,
         pickFiles: async () => {
           const window = BrowserWindow.getFocusedWindow();
-          const options = { title: 'Choose files to upload', properties: ['openFile', 'multiSelections'] as Array<'openFile' | 'multiSelections'> };
+          // Since Electron 43 a dialog without defaultPath opens in Downloads every time (the OS no
+          // longer restores the last folder), so the folder of the last pick is passed back in.
+          const options = { title: 'Choose files to upload', properties: ['openFile', 'multiSelections'] as Array<'openFile' | 'multiSelections'>, ...(lastPickFolder ? { defaultPath: lastPickFolder } : {}) };
           const result = window ? await dialog.showOpenDialog(window, options) : await dialog.showOpenDialog(options);
-          return result.canceled ? [] : result.filePaths;
+          if (result.canceled) return [];
+          if (result.filePaths[0]) lastPickFolder = dirname(result.filePaths[0]);
+          return result.filePaths;
         },
         chooseDiagnosticsFile: async (suggestedName) => {
           const result = await dialog.showSaveDialog({ title: 'Export diagnostics', defaultPath: join(app.getPath('downloads'), suggestedName), filters: [{ name: 'Zip archive', extensions: ['zip'] }] });

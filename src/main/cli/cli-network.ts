@@ -10,7 +10,7 @@ export interface NetworkFromSettings {
   readonly proxy?: ProxySetting | 'system' | null;
   /** PEM file paths and/or inline PEM; absent: DOCKSIDE_CA_CERTS. */
   readonly caCertificates?: readonly string[];
-  /** Also trust the OS store where Node can read it (22.15+); DOCKSIDE_SYSTEM_CA=1 otherwise. */
+  /** Also trust the operating system's certificate store; absent: DOCKSIDE_SYSTEM_CA=1. */
   readonly systemCa?: boolean;
   readonly env?: Readonly<Record<string, string | undefined>>;
 }

@@ -91,10 +91,6 @@ function report(error: unknown): ExitCode {
   return EXIT.FAILED;
 }
 
-// The SDK warns on every run that releases after January 2027 need Node 22; users of the CLI
-// cannot act on that (it is ours to plan, see the README), so keep their terminal clean.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
 // Run directly (`node src/main/cli/main.ts` through tsx, or the bundle `node dist/cli/dockside.mjs`);
 // bin/dockside.js imports this module and calls runCli itself.
 const isEntry = process.argv[1] !== undefined && /[\\/](main\.(ts|js)|dockside\.mjs)$/.test(process.argv[1]);

@@ -35,6 +35,10 @@ export function createFetch(rules: ProxyRules, ca: readonly string[] | null): Pr
           : {}),
         requestTls: tlsOptions,
         proxyTls: tlsOptions,
+        // A CONNECT tunnel for plain-http backends too, as the SDK's agents do (https-proxy-agent),
+        // so both clients meet the proxy the same way. Since undici 8 an http:// target is
+        // otherwise sent to the proxy as an absolute-form request, and a 407 comes back differently.
+        proxyTunnel: true,
       });
       tunnels.set(proxy.url.href, agent);
     }

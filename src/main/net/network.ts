@@ -41,7 +41,6 @@ export function buildNetwork(settings: NetworkSettings = {}): Network {
     files: entries.filter((e) => !e.includes('-----BEGIN')),
     pem: entries.filter((e) => e.includes('-----BEGIN')),
     system: settings.systemCa ?? false,
-    env,
   });
   if (rules.https === null && rules.http === null && trust.ca === null) {
     return { rules, trust, close: async () => undefined };

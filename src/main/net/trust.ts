@@ -1,12 +1,10 @@
 /**
  * The CA certificates Dockside trusts: Node's defaults plus the firm's own (PEM files and/or
- * inline PEM), and on Node ≥ 22.15 / 23.8 optionally the operating system's store.
+ * inline PEM), and optionally the operating system's store.
  *
  * Giving TLS a `ca` list replaces Node's defaults, so the list built here always starts from
- * them: `tls.getCACertificates('default')` where Node has it (it includes NODE_EXTRA_CA_CERTS and
- * --use-system-ca), else `tls.rootCertificates` plus the NODE_EXTRA_CA_CERTS file read here,
- * since Node reads that file only for its own default context. On Node 20 the OS store cannot be
- * read: export the firm's root CA as PEM instead (see README).
+ * them: `tls.getCACertificates('default')`, which includes NODE_EXTRA_CA_CERTS and
+ * --use-system-ca.
  */
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -18,9 +16,8 @@ export interface TrustOptions {
   readonly files?: readonly string[];
   /** Inline PEM text, each holding one or more certificates. */
   readonly pem?: readonly string[];
-  /** Also trust the operating system's store (Node ≥ 22.15 / 23.8; ignored with a note on older Node). */
+  /** Also trust the operating system's store. */
   readonly system?: boolean;
-  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface Trust {
@@ -28,14 +25,11 @@ export interface Trust {
   readonly ca: readonly string[] | null;
   /** One line per certificate added: subject and where it came from. */
   readonly added: readonly string[];
-  /** Whether the OS store was added, could not be (old Node), or was not asked for. */
-  readonly system: 'added' | 'unavailable' | 'not requested';
+  /** Whether the OS store was added or not asked for. */
+  readonly system: 'added' | 'not requested';
 }
 
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
-
-type GetCaCertificates = (type?: 'default' | 'system' | 'bundled' | 'extra') => string[];
-const getCACertificates = (tls as unknown as { getCACertificates?: GetCaCertificates }).getCACertificates;
 
 /** Builds the trust list; throws INVALID_INPUT naming the file or entry that holds no usable certificate. */
 export function loadTrust(options: TrustOptions = {}): Trust {
@@ -59,33 +53,11 @@ export function loadTrust(options: TrustOptions = {}): Trust {
       added.push(`${subjectOf(pem)} (inline)`);
     }
   });
-  let system: Trust['system'] = 'not requested';
-  let systemCerts: string[] = [];
-  if (options.system) {
-    if (getCACertificates) {
-      systemCerts = getCACertificates('system');
-      system = 'added';
-    } else {
-      system = 'unavailable';
-    }
-  }
+  const system: Trust['system'] = options.system ? 'added' : 'not requested';
+  const systemCerts = options.system ? tls.getCACertificates('system') : [];
   if (extra.length === 0 && systemCerts.length === 0) return { ca: null, added, system };
-  return { ca: dedupe([...defaultCertificates(options.env ?? process.env), ...systemCerts, ...extra]), added, system };
-}
-
-/** Node's default trust, as its own default TLS context has it. */
-function defaultCertificates(env: Readonly<Record<string, string | undefined>>): string[] {
-  if (getCACertificates) return getCACertificates('default');
-  const list = [...tls.rootCertificates];
-  const extraFile = env.NODE_EXTRA_CA_CERTS;
-  if (extraFile) {
-    try {
-      list.push(...(readFileSync(extraFile, 'utf8').match(PEM_BLOCK) ?? []));
-    } catch {
-      // Node itself only warns when the file is missing; so do we (by leaving it out).
-    }
-  }
-  return list;
+  // Node's default trust, as its own default TLS context has it.
+  return { ca: dedupe([...tls.getCACertificates('default'), ...systemCerts, ...extra]), added, system };
 }
 
 function certificatesIn(text: string, where: string): string[] {

@@ -138,9 +138,7 @@ function proxyCheck(network: Network, backend: URL | null, s3: URL): DoctorCheck
   const proxy = network.rules.https ?? network.rules.http;
   const source = proxy ? ` Proxy from ${proxy.source}${network.rules.noProxy.length ? `; NO_PROXY: ${network.rules.noProxy.join(', ')}` : ''}.` : ' No proxy is configured.';
   const cas = network.trust.added.length ? ` Extra trusted CAs: ${network.trust.added.join('; ')}.` : '';
-  const system = network.trust.system === 'unavailable' ? ' The OS certificate store cannot be read on this Node version; give the CA as a PEM file instead.' : '';
-  const detail = `Connecting to ${parts.join(', ')}.${source}${cas}${system}`;
-  return network.trust.system === 'unavailable' ? warn('proxy', detail, 'Export the firm\'s root CA as a PEM file and add it with DOCKSIDE_CA_CERTS (or the caCertificates policy).') : ok('proxy', detail);
+  return ok('proxy', `Connecting to ${parts.join(', ')}.${source}${cas}`);
 }
 
 interface ProbeResult {

@@ -24,8 +24,11 @@ const TIMEOUT = { timeout: 120_000 };
 
 const stack = useCliStack('cli-two');
 
-/** A slow upload of a 60 MiB file with two parts journaled, still running. */
-async function runningUpload(name: string): Promise<{ home: string; bucket: string; data: Buffer; cli: CliProcess; transferId: string }> {
+/**
+ * A slow upload of a 60 MiB file with two parts journaled, still running: at `rate` the other 50
+ * MiB take 12.5 s (4MB/s) or 25 s (2MB/s), the time a second process has to do its part.
+ */
+async function runningUpload(name: string, rate = '4MB/s'): Promise<{ home: string; bucket: string; data: Buffer; cli: CliProcess; transferId: string }> {
   const dir = join(stack.scratch.path, name);
   const home = join(dir, 'home');
   mkdirSync(home, { recursive: true });
@@ -34,7 +37,7 @@ async function runningUpload(name: string): Promise<{ home: string; bucket: stri
   const file = join(dir, 'big.bin');
   const data = writeRandomFile(file, 60 * MiB);
   const cli = startCli(
-    ['upload', file, '--bucket', bucket, '--endpoint', stack.moto.endpoint, '--limit-rate', '4MB/s', '--part-size', '5MiB', '--json'],
+    ['upload', file, '--bucket', bucket, '--endpoint', stack.moto.endpoint, '--limit-rate', rate, '--part-size', '5MiB', '--json'],
     { home },
   );
   const transferId = (await cli.waitForJson((l) => l.type === 'transfer', 'the transfer line')).transferId as string;
@@ -68,7 +71,9 @@ describe('a second process', () => {
   // TRANSFER_BUSY has already rewritten the running transfer's state: `dockside ls` shows
   // `queued` while the other process is uploading it.
   it('`resume` of a transfer another process is uploading does not change its journaled state', TIMEOUT, async () => {
-    const { home, cli, transferId } = await runningUpload('busy-resume');
+    // 2MB/s: the resume must be refused before this upload ends, and a `dockside` start on two
+    // cores shared with the rest of the suite once took longer than 4MB/s leaves it.
+    const { home, cli, transferId } = await runningUpload('busy-resume', '2MB/s');
     expect((await getTransfer(home, transferId)).state).toBe('running');
 
     const second = await runCli(['resume', transferId, '--json'], { home });

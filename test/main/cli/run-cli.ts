@@ -11,9 +11,6 @@ import { GetObjectCommand, ListMultipartUploadsCommand, type S3Client } from '@a
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { createBucket, s3ClientFor, startMoto, uniqueBucketName, type MotoServer } from '../../support/moto-server.js';
 
-// The SDK's Node 20 deprecation notice is noise in test output (the CLI silences it the same way).
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const MiB = 1024 * 1024;
 /** How long to wait for a line or an exit before failing the test with the output so far. */
