@@ -16,7 +16,7 @@ import { createLogger } from './logger.js';
 import { buildServer } from './server.js';
 
 /** How long in-flight requests and jobs get to finish on shutdown (ECS and Kubernetes give 30 s). */
-const SHUTDOWN_GRACE_MS = 25_000;
+export const SHUTDOWN_GRACE_MS = 25_000;
 
 export interface RunningBackend {
   readonly url: string;
