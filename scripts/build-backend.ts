@@ -22,6 +22,8 @@ export interface BuiltBackend {
   readonly main: string;
   /** `node migrate-owners.mjs --legacy static|oidc [--dry-run]`. */
   readonly migrateOwners: string;
+  /** The project's own files the bundles are made of (relative paths; node_modules left out). */
+  readonly sources: readonly string[];
   /** Every module the bundles load at run time, from esbuild's metafile: Node builtins only. */
   readonly runtimeImports: readonly string[];
 }
@@ -63,7 +65,8 @@ export async function buildBackend(outDir = resolve(root, 'dist', 'backend')): P
   const runtimeImports = [...new Set(Object.values(result.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path)))].sort();
   const notBuiltin = runtimeImports.filter((m) => !isBuiltin(m));
   if (notBuiltin.length > 0) throw new Error(`the backend bundle would load ${notBuiltin.join(', ')} from node_modules at run time; the image has none`);
-  return { main: resolve(outDir, BACKEND_BUNDLES.main), migrateOwners: resolve(outDir, BACKEND_BUNDLES.migrateOwners), runtimeImports };
+  const sources = Object.keys(result.metafile.inputs).filter((input) => !input.split('/').includes('node_modules')).sort();
+  return { main: resolve(outDir, BACKEND_BUNDLES.main), migrateOwners: resolve(outDir, BACKEND_BUNDLES.migrateOwners), sources, runtimeImports };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
