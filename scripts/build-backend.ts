@@ -49,6 +49,14 @@ export async function buildBackend(outDir = resolve(root, 'dist', 'backend')): P
     // Some dependencies are CommonJS and call require(); an ES module has none of its own.
     banner: { js: "import { createRequire as __docksideRequire } from 'node:module'; const require = __docksideRequire(import.meta.url);" },
   });
+  // Checked before anything is written: a bundle that needs node_modules is not one to ship.
+  const runtimeImports = [...new Set(Object.values(result.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path)))].sort();
+  const notBuiltin = runtimeImports.filter((m) => !isBuiltin(m));
+  if (notBuiltin.length > 0) throw new Error(`the backend bundle would load ${notBuiltin.join(', ')} from node_modules at run time; the image has none`);
+  const written = new Set(result.outputFiles.map((f) => basename(f.path)));
+  for (const name of Object.values(BACKEND_BUNDLES)) {
+    if (!written.has(name)) throw new Error(`esbuild made no ${name} into ${outDir}`);
+  }
   mkdirSync(outDir, { recursive: true });
   const suffix = `.${process.pid}-${Date.now()}.tmp`;
   for (const file of result.outputFiles) {
@@ -58,13 +66,6 @@ export async function buildBackend(outDir = resolve(root, 'dist', 'backend')): P
   // Maps first, so a bundle never points at a map that is not there yet.
   const ordered = [...result.outputFiles].sort((a, b) => Number(b.path.endsWith('.map')) - Number(a.path.endsWith('.map')));
   for (const file of ordered) renameSync(file.path + suffix, file.path);
-  const written = new Set(result.outputFiles.map((f) => basename(f.path)));
-  for (const name of Object.values(BACKEND_BUNDLES)) {
-    if (!written.has(name)) throw new Error(`esbuild did not write ${name} into ${outDir}`);
-  }
-  const runtimeImports = [...new Set(Object.values(result.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path)))].sort();
-  const notBuiltin = runtimeImports.filter((m) => !isBuiltin(m));
-  if (notBuiltin.length > 0) throw new Error(`the backend bundle would load ${notBuiltin.join(', ')} from node_modules at run time; the image has none`);
   const sources = Object.keys(result.metafile.inputs).filter((input) => !input.split('/').includes('node_modules')).sort();
   return { main: resolve(outDir, BACKEND_BUNDLES.main), migrateOwners: resolve(outDir, BACKEND_BUNDLES.migrateOwners), sources, runtimeImports };
 }
