@@ -30,6 +30,12 @@ describe('backend/Dockerfile', () => {
     expect(all(build, 'RUN').map((r) => r.args)).toEqual(['npm ci --ignore-scripts --no-audit --no-fund', 'npm run build:backend']);
   });
 
+  it("runs the project's own build script, which `npm run build` runs too", () => {
+    const scripts = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts['build:backend']).toBe('node --import tsx scripts/build-backend.ts');
+    expect(scripts['build']!.split('&&').map((s) => s.trim())).toContain('npm run build:backend');
+  });
+
   it('runs as a numeric non-root user', () => {
     const users = all(runtime, 'USER');
     expect(users.length).toBeGreaterThan(0);
