@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployStack, toBackendEnv, type DocksideStack } from '../../backend/src/aws/stack-deployer.js';
 import { createStaticToken } from '../../backend/src/config.js';
-import { buildBackend, type BuiltBackend } from '../../scripts/build-backend.js';
+import { buildBackend, bundleTarget, type BuiltBackend } from '../../scripts/build-backend.js';
 import { readDockerfile } from '../support/dockerfile.js';
 import { freePort, startMoto, type MotoServer } from '../support/moto-server.js';
 
@@ -112,6 +112,11 @@ describe('the built backend', () => {
       const map = JSON.parse(readFileSync(`${file}.map`, 'utf8')) as { sources: string[] };
       expect(map.sources.some((s) => s.endsWith('backend/src/config.ts'))).toBe(true);
     }
+  });
+
+  it("targets package.json's engines floor", () => {
+    const { engines } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string } };
+    expect(bundleTarget()).toBe(`node${engines.node.replace(/^>=\s*/, '')}`);
   });
 
   it("is made only of files in the image's build context (backend/src and src/shared)", () => {
