@@ -1,7 +1,9 @@
 /**
  * The local stack: moto_server standing in for AWS, the infrastructure template deployed on it
  * (CloudFormation, plus what moto leaves out set through the S3 API), and one or more backend
- * instances (with the promotion and cleanup jobs) as separate processes, exactly as deployed.
+ * instances (with the promotion and cleanup jobs) as separate processes, exactly as deployed: each
+ * runs the built backend (dist/backend/main.mjs, bundled once per process by buildBackend()), the
+ * artifact the container image carries, not the TypeScript sources.
  *
  *   npm run local            starts it, writes .dockside-local/stack.env, runs until Ctrl-C
  *
@@ -10,11 +12,22 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { buildBackend, type BuiltBackend } from './build-backend.js';
 import { deployStack, toBackendEnv, type DocksideStack } from '../backend/src/aws/stack-deployer.js';
 import { createStaticToken } from '../backend/src/config.js';
 import { freePort, startMoto, type MotoServer } from '../test/support/moto-server.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
+let built: Promise<BuiltBackend> | undefined;
+/** The backend bundle, built on first use in this process (so a stack never runs a stale one). */
+export function builtBackend(): Promise<BuiltBackend> {
+  built ??= buildBackend().catch((error: unknown) => {
+    built = undefined;
+    throw error;
+  });
+  return built;
+}
+
 const LOCAL_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'dockside-local', AWS_SECRET_ACCESS_KEY: 'dockside-local' };
 
 export interface LocalStackOptions {
@@ -51,6 +64,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const dir = resolve(options.dir ?? join(ROOT, '.dockside-local'));
   mkdirSync(dir, { recursive: true });
   const user = options.user ?? 'dev';
+  // Bundled while moto starts and the template deploys; awaited (and its failure reported) below.
+  const backendBuild = builtBackend();
+  backendBuild.catch(() => undefined);
   const moto: MotoServer = await startMoto(options.motoEnv ? { env: { ...options.motoEnv } } : {});
   const children: ChildProcess[] = [];
   const stop = async () => {
@@ -72,12 +88,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       DOCKSIDE_LOG_LEVEL: 'info',
       ...options.backendEnv,
     };
+    const backend = await backendBuild;
+    // As deployed: no loader and no NODE_OPTIONS (a parent run through tsx must not lend it tsx).
+    const { NODE_OPTIONS: _parentOptions, ...parentEnv } = process.env;
     const backendUrls: string[] = [];
     for (let i = 0; i < (options.instances ?? 1); i++) {
       const port = await freePort();
-      const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'backend/src/main.ts')], {
+      const child = spawn(process.execPath, ['--enable-source-maps', backend.main], {
         cwd: ROOT,
-        env: { ...process.env, ...backendEnv, DOCKSIDE_HOST: '127.0.0.1', DOCKSIDE_PORT: String(port) },
+        env: { ...parentEnv, ...backendEnv, DOCKSIDE_HOST: '127.0.0.1', DOCKSIDE_PORT: String(port) },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const log = createWriteStream(join(dir, `backend-${i + 1}.log`));

@@ -3,8 +3,10 @@
  * service, and the background jobs this instance runs (DOCKSIDE_JOBS). On SIGTERM or SIGINT it
  * stops taking requests and SQS messages, lets work in hand finish or hands it back, then exits.
  *
- *   node --import tsx backend/src/main.ts
+ *   node dist/backend/main.mjs                 the built artifact (npm run build:backend)
+ *   node --import tsx backend/src/main.ts      from the sources, for development
  */
+import { realpathSync } from 'node:fs';
 import { createAuthenticator } from './auth/index.js';
 import { createJobClients } from './aws/job-clients.js';
 import { createServiceAdapters } from './aws/service-adapters.js';
@@ -14,7 +16,7 @@ import { createLogger } from './logger.js';
 import { buildServer } from './server.js';
 
 /** How long in-flight requests and jobs get to finish on shutdown (ECS and Kubernetes give 30 s). */
-const SHUTDOWN_GRACE_MS = 25_000;
+export const SHUTDOWN_GRACE_MS = 25_000;
 
 export interface RunningBackend {
   readonly url: string;
@@ -69,8 +71,18 @@ export async function startBackend(config: BackendConfig): Promise<RunningBacken
   };
 }
 
-const isEntry = process.argv[1] !== undefined && /[\\/]backend[\\/]src[\\/]main\.(ts|js)$/.test(process.argv[1]);
-if (isEntry) {
+/** Whether this module is the program node was started with (the sources through tsx, or the bundle). */
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return realpathSync(script) === realpathSync(import.meta.filename);
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
   const backend = await startBackend(loadConfigOrExit('dockside-backend'));
   const onSignal = (signal: string) => {
     process.stderr.write(`dockside-backend: ${signal}, stopping\n`);

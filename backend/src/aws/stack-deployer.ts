@@ -48,6 +48,8 @@ import {
 
 /** The template this module deploys. */
 export const DOCKSIDE_TEMPLATE_PATH = fileURLToPath(new URL('../../infra/dockside.template.json', import.meta.url));
+/** The backend's compute (ECS Fargate, load balancer, autoscaling): the main template's nested ServiceStack, or a stack of its own. */
+export const DOCKSIDE_SERVICE_TEMPLATE_PATH = fileURLToPath(new URL('../../infra/dockside-service.template.json', import.meta.url));
 
 /** The template's parameters (all have defaults). */
 export interface StackParameters {

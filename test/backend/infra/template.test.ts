@@ -4,43 +4,19 @@
 // notification queue, the uploads table's exact layout, an uploader role scoped to the dock).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DOCKSIDE_TEMPLATE_PATH } from '../../../backend/src/aws/stack-deployer.js';
+import { DOCKSIDE_SERVICE_TEMPLATE_PATH, DOCKSIDE_TEMPLATE_PATH } from '../../../backend/src/aws/stack-deployer.js';
 import { DEFAULT_DOCK_EXPIRY_DAYS } from '../../../backend/src/config.js';
 import { bucketSettingsOf, contextFromOutputs, type Json, type StackTemplate } from '../../../backend/src/domain/stack-template.js';
+import { checkReferences } from './template-references.js';
 
 const template = JSON.parse(readFileSync(DOCKSIDE_TEMPLATE_PATH, 'utf8')) as StackTemplate;
+const serviceTemplate = JSON.parse(readFileSync(DOCKSIDE_SERVICE_TEMPLATE_PATH, 'utf8')) as StackTemplate;
 const resources = template.Resources;
-const PSEUDO = new Set(['AWS::AccountId', 'AWS::Region', 'AWS::Partition', 'AWS::StackName', 'AWS::StackId', 'AWS::URLSuffix', 'AWS::NoValue']);
 
 type Obj = Record<string, Json>;
 const props = (logicalId: string): Obj => resources[logicalId]!.Properties as Obj;
 const statements = (doc: Json): Obj[] => ((doc as Obj)['Statement'] as Obj[]).map((s) => s);
 const list = (v: Json | undefined): Json[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
-
-/** Every logical id `value` refers to (Ref, GetAtt, ${...} in Sub), with the kind of reference. */
-function references(value: Json, out: { name: string; attribute?: string }[] = []): { name: string; attribute?: string }[] {
-  if (Array.isArray(value)) value.forEach((v) => references(v, out));
-  else if (value !== null && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      if (k === 'Ref') out.push({ name: String(v) });
-      else if (k === 'Fn::GetAtt') {
-        const [name, attribute] = Array.isArray(v) ? v.map(String) : String(v).split('.');
-        out.push({ name: name!, attribute: attribute! });
-      } else if (k === 'Fn::Sub') {
-        const text = Array.isArray(v) ? String(v[0]) : String(v);
-        const local = Array.isArray(v) && v[1] && typeof v[1] === 'object' ? Object.keys(v[1]) : [];
-        for (const m of text.matchAll(/\$\{([^}!][^}]*)\}/g)) {
-          const ref = m[1]!;
-          if (local.includes(ref)) continue;
-          const [name, attribute] = ref.startsWith('AWS::') ? [ref] : ref.split('.');
-          out.push(attribute ? { name: name!, attribute } : { name: name! });
-        }
-        if (Array.isArray(v)) references(v[1] ?? null, out);
-      } else references(v, out);
-    }
-  }
-  return out;
-}
 
 const GETATT_ALLOWED: Record<string, string[]> = {
   'AWS::KMS::Key': ['Arn', 'KeyId'],
@@ -48,40 +24,13 @@ const GETATT_ALLOWED: Record<string, string[]> = {
   'AWS::S3::Bucket': ['Arn', 'DomainName', 'RegionalDomainName'],
   'AWS::IAM::Role': ['Arn', 'RoleId'],
   'AWS::DynamoDB::Table': ['Arn', 'StreamArn'],
+  // The nested service stack's outputs.
+  'AWS::CloudFormation::Stack': Object.keys(serviceTemplate.Outputs ?? {}).map((name) => `Outputs.${name}`),
 };
 
 describe('CloudFormation template', () => {
   it('resolves every Ref, GetAtt, ${} and DependsOn, and has no dependency cycle', () => {
-    const parameters = new Set(Object.keys(template.Parameters ?? {}));
-    const edges = new Map<string, Set<string>>();
-    const check = (where: string, value: Json): void => {
-      for (const r of references(value)) {
-        if (r.attribute === undefined) {
-          expect(PSEUDO.has(r.name) || parameters.has(r.name) || r.name in resources, `${where}: Ref ${r.name}`).toBe(true);
-        } else {
-          const target = resources[r.name];
-          expect(target, `${where}: GetAtt ${r.name}.${r.attribute}`).toBeDefined();
-          expect(GETATT_ALLOWED[target!.Type] ?? [], `${where}: ${target!.Type} has no attribute ${r.attribute}`).toContain(r.attribute);
-        }
-        if (where in resources && r.name in resources) edges.get(where)!.add(r.name);
-      }
-    };
-    for (const [id, r] of Object.entries(resources)) {
-      edges.set(id, new Set(list(r.DependsOn as Json).map(String)));
-      for (const d of edges.get(id)!) expect(d in resources, `${id}: DependsOn ${d}`).toBe(true);
-      check(id, (r.Properties ?? {}) as Json);
-    }
-    for (const [name, o] of Object.entries(template.Outputs ?? {})) check(`Outputs.${name}`, o.Value);
-
-    const state = new Map<string, 'visiting' | 'done'>();
-    const visit = (id: string, path: string[]): void => {
-      if (state.get(id) === 'done') return;
-      expect(state.get(id), `cycle: ${[...path, id].join(' -> ')}`).not.toBe('visiting');
-      state.set(id, 'visiting');
-      for (const next of edges.get(id) ?? []) visit(next, [...path, id]);
-      state.set(id, 'done');
-    };
-    for (const id of edges.keys()) visit(id, []);
+    checkReferences(template, GETATT_ALLOWED);
   });
 
   it('blocks public access on both buckets and encrypts each with its own KMS key by default', () => {
