@@ -7,23 +7,13 @@
 //
 // Outputs are written beside their final names and renamed into place, so a backend starting (or a
 // second build running, as test workers may) never reads a half-written file.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { basename, dirname, resolve } from 'node:path';
 import { build } from 'esbuild';
+import { bundleTarget } from './bundle-target.js';
 
 const root = resolve(import.meta.dirname, '..');
-
-/**
- * esbuild's target: package.json's engines floor (`>=24.11` → `node24.11`), so the syntax is what
- * the oldest supported Node runs, and follows the project when the floor moves (the image runs 24).
- */
-export function bundleTarget(): string {
-  const { engines } = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as { engines?: { node?: string } };
-  const floor = /^>=\s*(\d+(?:\.\d+){0,2})$/.exec(engines?.node?.trim() ?? '')?.[1];
-  if (floor === undefined) throw new Error(`package.json engines.node must be ">=MAJOR[.MINOR]" to pick the bundle's target (got ${JSON.stringify(engines?.node)})`);
-  return `node${floor}`;
-}
 
 /** The bundle files `buildBackend()` writes into its directory. */
 export const BACKEND_BUNDLES = { main: 'main.mjs', migrateOwners: 'migrate-owners.mjs' } as const;

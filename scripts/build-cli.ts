@@ -5,6 +5,7 @@
 // bench's CPU figures. better-sqlite3 stays external (a native module, loaded from node_modules).
 import { build } from 'esbuild';
 import { resolve } from 'node:path';
+import { bundleTarget } from './bundle-target.js';
 
 const root = resolve(import.meta.dirname, '..');
 
@@ -13,7 +14,7 @@ export async function buildCli(outFile = resolve(root, 'dist', 'cli', 'dockside.
     bundle: true,
     platform: 'node',
     format: 'esm',
-    target: 'node24',
+    target: bundleTarget(),
     entryPoints: ['src/main/cli/main.ts'],
     outfile: outFile,
     external: ['better-sqlite3'],

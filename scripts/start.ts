@@ -7,13 +7,13 @@
 // "Choose files…" in the harness offers the files in .dockside-local/app/pick (a sample is put
 // there). Ctrl-C pauses the uploads (they resume on the next start) and stops everything.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { FileSignInStore } from '../src/harness/server/file-sign-in-store.js';
 import { startHarness } from '../src/harness/server/main.js';
 import { startLocalStack } from './local-stack.js';
+import { electronBinary } from './runtime/check-electron.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const localDir = join(root, '.dockside-local');
@@ -25,23 +25,6 @@ function run(args: string[]): void {
   if (result.status !== 0) throw new Error(`npm run ${args.join(' ')} failed.`);
 }
 
-/** The Electron binary's path (downloaded now if need be and allowed), or null when there is none. */
-function electronBinary(): string | null {
-  const require = createRequire(import.meta.url);
-  try {
-    if (process.env.ELECTRON_SKIP_BINARY_DOWNLOAD && process.env.ELECTRON_SKIP_BINARY_DOWNLOAD !== '0') {
-      // Only a binary already there: requiring the package would try to download one.
-      const dir = dirname(require.resolve('electron/package.json'));
-      const pathFile = join(dir, 'path.txt');
-      const binary = existsSync(pathFile) ? join(dir, 'dist', readFileSync(pathFile, 'utf8').trim()) : null;
-      return binary && existsSync(binary) ? binary : null;
-    }
-    const path = require('electron') as unknown;
-    return typeof path === 'string' && existsSync(path) ? path : null;
-  } catch {
-    return null;
-  }
-}
 
 process.stdout.write('Starting the local stack (moto_server, the Dockside template, the backend and its jobs)…\n');
 const local = await startLocalStack({ dir: localDir });

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { readRuntimes, ROOT } from './node-runtime.mjs';
 
-export const MAIN_PROCESS_SUITES = ['test/main/engine', 'test/main/journal', 'test/main/settings', 'test/main/desktop', 'test/main/net', 'test/main/app', 'test/main/support'];
+const MAIN_PROCESS_SUITES = ['test/main/engine', 'test/main/journal', 'test/main/settings', 'test/main/desktop', 'test/main/net', 'test/main/app', 'test/main/support'];
 
 const runtimes = readRuntimes();
 if (process.versions.node !== runtimes.electron.node) {

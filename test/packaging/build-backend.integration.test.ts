@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployStack, toBackendEnv, type DocksideStack } from '../../backend/src/aws/stack-deployer.js';
 import { createStaticToken } from '../../backend/src/config.js';
-import { buildBackend, bundleTarget, type BuiltBackend } from '../../scripts/build-backend.js';
+import { buildBackend, type BuiltBackend } from '../../scripts/build-backend.js';
+import { bundleTarget } from '../../scripts/bundle-target.js';
 import { readDockerfile } from '../support/dockerfile.js';
 import { freePort, startMoto, type MotoServer } from '../support/moto-server.js';
 

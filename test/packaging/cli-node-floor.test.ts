@@ -24,6 +24,11 @@ describe('bin/dockside.js on an older Node', () => {
     expect(run.stderr).toContain('nvm install 24');
   });
 
+  it('enforces the floor package.json engines gives', async () => {
+    const { default: pkg } = (await import('../../package.json', { with: { type: 'json' } })) as { default: { engines: { node: string } } };
+    expect(pkg.engines.node).toBe('>=24.11');
+  });
+
   it('runs on Node 24.11 and later', () => {
     const run = runAs('24.11.0');
     expect(run.status, run.stderr).toBe(0);

@@ -7,7 +7,6 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-// @ts-expect-error plain JavaScript, no declarations
 import { compareElectron, readElectronVersions } from '../../scripts/runtime/check-electron.mjs';
 // @ts-expect-error plain JavaScript, no declarations
 import { readRuntimes } from '../../scripts/runtime/node-runtime.mjs';

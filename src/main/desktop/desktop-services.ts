@@ -68,7 +68,7 @@ export interface DesktopServicesOptions {
   readonly onSettingsChanged?: (values: SettingValues) => void;
   /** Development and tests: validate every response and event against the contract. */
   readonly validate: boolean;
-  /** Trust the OS certificate store as well (where the runtime can read it: Electron's Node 22). */
+  /** Trust the OS certificate store as well. */
   readonly systemCa?: boolean;
   /** Stall timeout of part uploads (tests shorten it). */
   readonly stallTimeoutMs?: number;
